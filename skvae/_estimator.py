@@ -1,0 +1,567 @@
+"""VAETransformer: the scikit-learn estimator.
+
+This module validates input, batches it and keeps the fitted state; the
+network, the SGVB objective, the likelihoods and the optimizers live in
+their own modules.
+"""
+
+import copy
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._kernels import ACTIVATIONS
+from ._likelihoods import LIKELIHOODS
+from ._network import NetworkLayout
+from ._optimizers import OPTIMIZERS
+from ._sgvb import VAEModel, Workspace, decode_rows, elbo_rows, encode_rows, iwae_rows
+from ._training import ConvergenceMonitor, run_epoch
+
+#: Fixed standard-normal draws per row behind ``score_samples``.
+N_SCORE_DRAWS = 16
+#: Rows the decoder processes at once in inference.
+ROW_BUDGET = 4096
+
+
+class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Variational autoencoder trained by Auto-Encoding Variational Bayes.
+
+    A deep latent Gaussian model p(x|z) p(z) with an amortized Gaussian
+    posterior q(z|x), both multilayer perceptrons, fitted by maximizing the
+    evidence lower bound (ELBO) with the SGVB estimator B of Kingma and
+    Welling (analytic KL term, reparameterized samples). ``transform`` maps
+    data to posterior means in the latent space, ``inverse_transform`` decodes
+    latent points, ``sample`` generates new data and ``score_samples`` gives
+    a per-row ELBO usable as a density score.
+
+    Parameters
+    ----------
+    n_latent : int, default=2
+        Dimension of the latent space, the number of output features.
+    hidden_layer_sizes : array-like of int or int, default=(128,)
+        Widths of the encoder's hidden layers; the decoder uses them in
+        reverse order. Any depth of at least one layer.
+    activation : {"tanh", "relu", "softplus", "leaky_relu"}, default="tanh"
+        Activation of the hidden layers ("tanh" is the paper's;
+        "leaky_relu" has slope 0.01 below zero).
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        Decoder distribution p(x|z). "gaussian" for real-valued data: the
+        decoder outputs a mean and a log-variance per feature (the paper's
+        appendix C.2), with the variance floored at ``min_variance``.
+        "bernoulli" for data in [0, 1], such as binary or scaled pixel
+        intensities: the decoder outputs logits.
+    min_variance : float, default=1e-4
+        Floor added to the Gaussian decoder's variance, in squared units of
+        the data. It bounds the likelihood: each feature contributes at most
+        ``-0.5 * log(2 * pi * min_variance)`` nats (3.7 nats at 1e-4).
+        Ignored by the Bernoulli likelihood.
+    n_mc_samples : int, default=1
+        Monte Carlo draws of z per data point in each training step (L).
+    batch_size : int, default=100
+        Minibatch size M; clipped to the number of training rows.
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+    solver : {"adam", "adagrad", "sgd"}, default="adam"
+        Stochastic optimizer; "adagrad" is the paper's.
+    learning_rate_init : float, default=1e-3
+        Step size of the optimizer.
+    beta : float, default=1.0
+        Weight of the KL term (1 gives the ELBO; other values the beta-VAE
+        objective).
+    alpha : float, default=0.0
+        Precision of a Gaussian prior N(0, I / alpha) on the weights (the
+        paper's N(0, I) prior is ``alpha=1``): the objective gains
+        ``alpha / 2 * ||weights||^2`` per training set, i.e. divided by the
+        number of training rows per data point. Biases are not penalized.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its mean
+        ELBO has not improved by ``tol`` for ``n_iter_no_change`` epochs;
+        the parameters of the best epoch are restored. Otherwise the
+        training loss is monitored in the same way.
+    validation_fraction : float, default=0.1
+        Share of the training data held out with ``early_stopping``.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    tol : float, default=1e-4
+        Minimum improvement, in nats per data point, that counts.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialization, shuffling, the validation split and the noise.
+        An int gives reproducible fits.
+    verbose : int, default=0
+        Print progress each epoch when positive.
+    warm_start : bool, default=False
+        Continue from the fitted parameters when ``fit`` is called again.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X had string column names.
+    n_iter_ : int
+        Number of epochs run.
+    loss_curve_ : list of float
+        Mean negative ELBO per data point for each epoch (with ``beta`` != 1,
+        the beta-weighted objective).
+    validation_scores_ : list of float or None
+        Mean validation ELBO per epoch with ``early_stopping``, else None.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, else None.
+    encoder_coefs_, decoder_coefs_ : list of ndarray
+        Read-only weight matrices of each layer; the encoder's last layer
+        emits ``[mu | log_var]``, the Gaussian decoder's ``[mean | s]``.
+    encoder_intercepts_, decoder_intercepts_ : list of ndarray
+        Read-only bias vectors of each layer.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    sklearn.decomposition.FactorAnalysis : Linear Gaussian latent model.
+    sklearn.neural_network.BernoulliRBM : Another neural density model.
+
+    References
+    ----------
+    D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+    Y. Burda, R. Grosse and R. Salakhutdinov, "Importance Weighted
+    Autoencoders", ICLR 2016.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skvae import VAETransformer
+    >>> X = load_digits().data / 16
+    >>> vae = VAETransformer(n_latent=2, likelihood="bernoulli", max_iter=20,
+    ...                      random_state=0).fit(X)
+    >>> vae.transform(X).shape
+    (1797, 2)
+    >>> vae.sample(3, random_state=0).shape
+    (3, 64)
+    """
+
+    _parameter_constraints = {
+        "n_latent": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "likelihood": [StrOptions(set(LIKELIHOODS))],
+        "min_variance": [Interval(Real, 0, None, closed="neither")],
+        "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_latent=2,
+        *,
+        hidden_layer_sizes=(128,),
+        activation="tanh",
+        likelihood="gaussian",
+        min_variance=1e-4,
+        n_mc_samples=1,
+        batch_size=100,
+        max_iter=200,
+        solver="adam",
+        learning_rate_init=1e-3,
+        beta=1.0,
+        alpha=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_latent = n_latent
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.min_variance = min_variance
+        self.n_mc_samples = n_mc_samples
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.beta = beta
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # -- fitting -------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to X by SGVB.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : VAETransformer
+        """
+        return self._fit(X, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Run one epoch over X, starting from the current state if fitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : VAETransformer
+        """
+        return self._fit(X, incremental=True)
+
+    def _fit(self, X, incremental):
+        fresh = not self.__sklearn_is_fitted__() or not (incremental or self.warm_start)
+        X, names = self._validate_training_data(X, fresh)
+        arch = self._architecture(X.shape[1])
+        if not fresh and arch != self._fitted_architecture:
+            changed = [k for k in arch if arch[k] != self._fitted_architecture[k]]
+            raise ValueError(
+                f"Cannot continue training after changing {', '.join(changed)}: the "
+                "fitted network has a different architecture. Fit again with "
+                "warm_start=False."
+            )
+        model, rng, optimizer = self._start_training(X, arch, fresh, incremental)
+        X_train, X_val = X, None
+        if self.early_stopping and not incremental:
+            X_train, X_val = self._validation_split(X, rng)
+
+        n_epochs = 1 if incremental else self.max_iter
+        batch_size = min(self.batch_size, X_train.shape[0])
+        ws = Workspace(model.layout, batch_size, self.n_mc_samples, X.dtype)
+        grad = np.empty_like(model.theta)
+        l2 = self.alpha / X_train.shape[0]
+        monitor = ConvergenceMonitor(
+            self.tol, self.n_iter_no_change, maximize=X_val is not None, keep_best=X_val is not None
+        )
+        n_iter = self.n_iter_ if not fresh else 0
+        loss_curve = list(self.loss_curve_) if not fresh else []
+        val_scores = [] if X_val is not None else None
+        for epoch in range(n_epochs):
+            tic = time.perf_counter()
+            snapshot = model.theta.copy(), optimizer.get_state()
+            loss = run_epoch(model, optimizer, X_train, batch_size, self.n_mc_samples,
+                             self.beta, l2, rng, ws, grad)
+            if not (np.isfinite(loss) and np.isfinite(model.theta).all()):
+                model.theta[:] = snapshot[0]
+                optimizer.set_state(snapshot[1])
+                warnings.warn(
+                    f"Training diverged in epoch {n_iter + 1}: the loss or the parameters "
+                    "became non-finite. Training stopped and the parameters were rolled "
+                    "back to the end of the previous epoch. Lower learning_rate_init, or "
+                    "check the scale of X.", ConvergenceWarning)
+                break
+            n_iter += 1
+            loss_curve.append(float(loss))
+            value = loss
+            if X_val is not None:
+                value = float(np.mean(self._score_rows(model, X_val)))
+                val_scores.append(value)
+            if self.verbose:
+                extra = f", validation ELBO {value:.4f}" if X_val is not None else ""
+                print(f"Epoch {n_iter}: -ELBO {loss:.4f}{extra} "
+                      f"({time.perf_counter() - tic:.2f} s)")
+            if monitor.update(value, model.theta) and not incremental:
+                break
+        else:
+            if not incremental:
+                warnings.warn(f"Stopped at max_iter={self.max_iter} epochs before the "
+                              "loss converged.", ConvergenceWarning)
+        if monitor.best_theta is not None:
+            model.theta[:] = monitor.best_theta
+
+        state = {
+            "n_features_in_": X.shape[1], "_n_features_out": arch["n_latent"],
+            "n_iter_": n_iter, "loss_curve_": loss_curve,
+            "validation_scores_": val_scores,
+            "best_validation_score_": monitor.best_value if X_val is not None else None,
+            "_theta": model.theta, "_fitted_architecture": arch, "_rng": rng,
+            "_optimizer_state": (self.solver, optimizer.get_state()),
+        }
+        self.__dict__.pop("feature_names_in_", None)
+        if names is not None:
+            state["feature_names_in_"] = names
+        self.__dict__.update(state)
+        return self
+
+    def _validate_training_data(self, X, fresh):
+        """Validate X without touching fitted state; returns X and feature names."""
+        owner = copy.copy(self) if fresh else self
+        X = validate_data(owner, X, reset=fresh, dtype=[np.float64, np.float32])
+        if not fresh:
+            X = X.astype(self._theta.dtype, copy=False)
+        LIKELIHOODS[self.likelihood].check_data(X)
+        return X, getattr(owner, "feature_names_in_", None)
+
+    def _architecture(self, n_features):
+        hidden = np.atleast_1d(self.hidden_layer_sizes)
+        if hidden.ndim != 1 or hidden.size == 0 or not all(
+            isinstance(h, Integral) and h >= 1 for h in hidden.tolist()
+        ):
+            raise InvalidParameterError(
+                "hidden_layer_sizes must be a positive int or a non-empty sequence "
+                f"of positive ints; got {self.hidden_layer_sizes!r}."
+            )
+        return {
+            "n_features": int(n_features), "n_latent": int(self.n_latent),
+            "hidden_layer_sizes": tuple(int(h) for h in hidden),
+            "activation": self.activation, "likelihood": self.likelihood,
+            "min_variance": float(self.min_variance),
+        }
+
+    def _start_training(self, X, arch, fresh, incremental):
+        """The model, noise generator and optimizer a fit starts from (copies)."""
+        if fresh:
+            rng = _generator(self.random_state)
+            layout = _layout(arch)
+            theta = layout.initialize(rng, X.dtype)
+            likelihood = LIKELIHOODS[arch["likelihood"]]
+            theta[-layout.decoder_shapes[-1][1]:] = likelihood.output_bias(X, arch["min_variance"])
+        else:
+            rng = copy.deepcopy(self._rng)
+            theta = self._theta.copy()
+        model = _model(arch, theta)
+        optimizer = OPTIMIZERS[self.solver](theta.size, theta.dtype, self.learning_rate_init)
+        solver, state = getattr(self, "_optimizer_state", (None, None))
+        if not fresh and incremental and solver == self.solver:
+            optimizer.set_state(copy.deepcopy(state))
+        return model, rng, optimizer
+
+    def _validation_split(self, X, rng):
+        n_val = int(round(self.validation_fraction * X.shape[0]))
+        if n_val < 1 or n_val >= X.shape[0]:
+            raise ValueError(
+                f"early_stopping with validation_fraction={self.validation_fraction} "
+                f"leaves no training or no validation rows out of {X.shape[0]}; "
+                "use more samples or set early_stopping=False."
+            )
+        order = rng.permutation(X.shape[0])
+        return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
+
+    # -- inference -------------------------------------------------------------
+    def transform(self, X):
+        """Posterior means E[z|x] of the rows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_latent)
+        """
+        X, model = self._inference_input(X)
+        n_latent = model.n_latent
+        return _map_rows(model, X, 0, lambda x, ws: encode_rows(model, x, ws)[:, :n_latent])
+
+    def inverse_transform(self, X):
+        """Decoder means E[x|z] of latent points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_latent)
+            Latent points, for example the output of ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="Z")
+        n_latent = self._fitted_architecture["n_latent"]
+        if Z.shape[1] != n_latent:
+            raise ValueError(
+                f"inverse_transform expects latent points with {n_latent} columns "
+                f"(n_latent), but got {Z.shape[1]}."
+            )
+        model = _model(self._fitted_architecture, self._theta.astype(Z.dtype, copy=False))
+        return _map_rows(model, Z, 1, lambda z, ws: _decode_mean(model, z, ws)[0])
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate rows: z ~ N(0, I), then x ~ p(x|z).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            None draws from numpy's global random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Bernoulli draws are 0 or 1.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = _generator(random_state)
+        model = _model(self._fitted_architecture, self._theta)
+        Z = rng.standard_normal((n_samples, model.n_latent)).astype(self._theta.dtype)
+
+        def draw(z, ws):
+            mean, out = _decode_mean(model, z, ws)
+            return model.likelihood.sample(mean, out, model.min_variance, rng)
+
+        return _map_rows(model, Z, 1, draw)
+
+    def score_samples(self, X):
+        """Per-row evidence lower bound (ELBO) on log p(x), in nats.
+
+        Estimated with the analytic KL term and 16 fixed standard-normal
+        draws shared by all rows, so a fitted model always returns the same
+        value for the same row. Higher means more typical data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+        """
+        X, model = self._inference_input(X)
+        return self._score_rows(model, X)
+
+    def score(self, X, y=None):
+        """Mean ELBO of the rows of X, in nats (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def marginal_log_likelihood(self, X, n_samples=1000, random_state=None):
+        """Importance-sampled estimate of log p(x) per row (the IWAE bound).
+
+        With ``n_samples`` draws from q(z|x) this is the bound of Burda et
+        al. (2015); it is never below the ELBO in expectation and tightens as
+        ``n_samples`` grows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_features)
+        n_samples : int, default=1000
+            Importance samples per row.
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        log_px : ndarray of shape (n_samples_X,)
+        """
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        X, model = self._inference_input(X)
+        rng = _generator(random_state)
+        draws = min(n_samples, ROW_BUDGET)
+        return _map_rows(model, X, draws, lambda x, ws: iwae_rows(model, x, n_samples, rng, ws))
+
+    def _score_rows(self, model, X):
+        noise = np.random.default_rng(0).standard_normal((N_SCORE_DRAWS, model.n_latent))
+        noise = noise.astype(model.theta.dtype)
+        return _map_rows(model, X, N_SCORE_DRAWS, lambda x, ws: elbo_rows(model, x, noise, ws))
+
+    def _inference_input(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        LIKELIHOODS[self._fitted_architecture["likelihood"]].check_data(X)
+        return X, _model(self._fitted_architecture, self._theta.astype(X.dtype, copy=False))
+
+    # -- fitted weights and scikit-learn protocol -----------------------------
+    def _layer_arrays(self, part, kind):
+        check_is_fitted(self)
+        encoder, decoder = _layout(self._fitted_architecture).views(self._theta)
+        arrays = (encoder if part == "encoder" else decoder)[kind]
+        for a in arrays:
+            a.flags.writeable = False
+        return arrays
+
+    encoder_coefs_ = property(lambda self: self._layer_arrays("encoder", 0))
+    encoder_intercepts_ = property(lambda self: self._layer_arrays("encoder", 1))
+    decoder_coefs_ = property(lambda self: self._layer_arrays("decoder", 0))
+    decoder_intercepts_ = property(lambda self: self._layer_arrays("decoder", 1))
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_theta")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _generator(random_state):
+    """A numpy Generator seeded from a scikit-learn style random_state."""
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+def _layout(arch):
+    n_outputs = LIKELIHOODS[arch["likelihood"]].n_outputs
+    return NetworkLayout(arch["n_features"], arch["n_latent"], arch["hidden_layer_sizes"], n_outputs)
+
+
+def _model(arch, theta):
+    return VAEModel(_layout(arch), ACTIVATIONS[arch["activation"]],
+                    LIKELIHOODS[arch["likelihood"]], arch["min_variance"], theta)
+
+
+def _decode_mean(model, z, ws):
+    mean = np.empty((z.shape[0], model.n_features), dtype=z.dtype)
+    out = decode_rows(model, z, ws, mean)
+    return mean, out
+
+
+def _map_rows(model, X, n_draws, fn):
+    """Apply ``fn(rows, workspace)`` to C-contiguous chunks of X; stack the results."""
+    chunk = max(1, ROW_BUDGET // max(n_draws, 1))
+    dtype = model.theta.dtype
+    ws = Workspace(model.layout, min(chunk, X.shape[0]), max(n_draws, 1), dtype)
+    buf = np.empty((min(chunk, X.shape[0]), X.shape[1]), dtype=dtype)
+    parts = []
+    for start in range(0, X.shape[0], chunk):
+        rows = buf[: min(chunk, X.shape[0] - start)]
+        rows[:] = X[start : start + len(rows)]
+        parts.append(np.array(fn(rows, ws), dtype=dtype))
+    return np.concatenate(parts)

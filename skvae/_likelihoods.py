@@ -1,0 +1,155 @@
+"""Decoder likelihoods p(x|z): one table entry each.
+
+An entry bundles everything the estimator needs from a likelihood:
+
+- ``n_outputs``: decoder outputs per data feature;
+- ``log_density(x, out, min_variance, log_p)``: log p(x|z) per decoder row;
+- ``nll_gradient(x, out, min_variance, scale, grad_out)``: writes
+  ``scale * d(-log p)/d out`` and returns the summed negative log-likelihood;
+- ``mean(out, min_variance, result)``: E[x|z];
+- ``sample(mean_out, out, min_variance, rng)``: draws x ~ p(x|z);
+- ``check_data(X)``: raises ValueError for data outside the support;
+- ``output_bias(X, min_variance)``: decoder output biases that make the
+  untrained decoder predict the data's per-feature marginals.
+
+Decoder rows may outnumber data rows: with L Monte Carlo draws the decoder
+sees ``L * n_rows`` rows and row ``r`` belongs to data row ``r % n_rows``.
+Adding a likelihood means adding one entry to :data:`LIKELIHOODS`.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ._config import jit
+from ._kernels import sigmoid, softplus
+from ._latent import LOG_2PI
+
+
+# -- Bernoulli: data in [0, 1], decoder outputs logits ----------------------
+@jit
+def bernoulli_log_density(x, out, min_variance, log_p):
+    n_rows = x.shape[0]
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(out.shape[1]):
+            total += xr[d] * out[r, d] - softplus(out[r, d])
+        log_p[r] = total
+
+
+@jit
+def bernoulli_nll_gradient(x, out, min_variance, scale, grad_out):
+    n_rows = x.shape[0]
+    nll = 0.0
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        for d in range(out.shape[1]):
+            logit = out[r, d]
+            nll += softplus(logit) - xr[d] * logit
+            grad_out[r, d] = scale * (sigmoid(logit) - xr[d])
+    return nll
+
+
+@jit
+def bernoulli_mean(out, min_variance, result):
+    for r in range(out.shape[0]):
+        for d in range(out.shape[1]):
+            result[r, d] = sigmoid(out[r, d])
+
+
+def bernoulli_sample(mean, out, min_variance, rng):
+    return (rng.random(mean.shape) < mean).astype(mean.dtype)
+
+
+def bernoulli_output_bias(X, min_variance):
+    p = np.clip(X.mean(axis=0, dtype=np.float64), 1e-3, 1 - 1e-3)
+    return np.log(p) - np.log1p(-p)
+
+
+def check_unit_interval(X):
+    low, high = np.min(X), np.max(X)
+    if low < 0 or high > 1:
+        raise ValueError(
+            "likelihood='bernoulli' needs data in [0, 1], but X has values in "
+            f"[{low:g}, {high:g}]. Rescale X (for example with MinMaxScaler) "
+            "or use likelihood='gaussian'."
+        )
+
+
+# -- Gaussian: real data, decoder outputs [mean | s], var = exp(s) + floor ---
+@jit
+def gaussian_log_density(x, out, min_variance, log_p):
+    n_rows, n_features = x.shape
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(n_features):
+            var = np.exp(out[r, n_features + d]) + min_variance
+            diff = xr[d] - out[r, d]
+            total += np.log(var) + diff * diff / var
+        log_p[r] = -0.5 * (total + n_features * LOG_2PI)
+
+
+@jit
+def gaussian_nll_gradient(x, out, min_variance, scale, grad_out):
+    n_rows, n_features = x.shape
+    nll = 0.0
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        for d in range(n_features):
+            e = np.exp(out[r, n_features + d])
+            var = e + min_variance
+            diff = xr[d] - out[r, d]
+            ratio = diff * diff / var
+            nll += 0.5 * (np.log(var) + ratio)
+            grad_out[r, d] = -scale * diff / var
+            grad_out[r, n_features + d] = 0.5 * scale * (e / var) * (1.0 - ratio)
+    return nll + 0.5 * out.shape[0] * n_features * LOG_2PI
+
+
+@jit
+def gaussian_mean(out, min_variance, result):
+    n_features = result.shape[1]
+    for r in range(out.shape[0]):
+        for d in range(n_features):
+            result[r, d] = out[r, d]
+
+
+def gaussian_sample(mean, out, min_variance, rng):
+    std = np.sqrt(np.exp(out[:, mean.shape[1]:]) + min_variance)
+    return (mean + std * rng.standard_normal(mean.shape)).astype(mean.dtype)
+
+
+def gaussian_output_bias(X, min_variance):
+    mean = X.mean(axis=0, dtype=np.float64)
+    var = X.var(axis=0, dtype=np.float64)
+    return np.concatenate([mean, np.log(np.maximum(var - min_variance, min_variance))])
+
+
+def check_real(X):
+    """Any finite real data is in the Gaussian's support."""
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    n_outputs: int
+    log_density: Callable
+    nll_gradient: Callable
+    mean: Callable
+    sample: Callable
+    check_data: Callable
+    output_bias: Callable
+
+
+LIKELIHOODS = {
+    "bernoulli": Likelihood(
+        1, bernoulli_log_density, bernoulli_nll_gradient, bernoulli_mean,
+        bernoulli_sample, check_unit_interval, bernoulli_output_bias,
+    ),
+    "gaussian": Likelihood(
+        2, gaussian_log_density, gaussian_nll_gradient, gaussian_mean,
+        gaussian_sample, check_real, gaussian_output_bias,
+    ),
+}

@@ -1,0 +1,106 @@
+"""The encoder and decoder networks: parameter layout and passes.
+
+All parameters live in one flat, contiguous buffer ``theta``: first every
+weight matrix (encoder layers, then decoder layers), then every bias. Layers
+are views into it, so an optimizer updates the whole network in one pass and
+the L2 penalty touches the prefix ``theta[:n_weights]`` only.
+
+The encoder maps ``n_features -> hidden... -> 2 * n_latent`` (``[mu | log_var]``);
+the decoder mirrors it: ``n_latent -> reversed(hidden)... -> n_outputs *
+n_features``. Hidden layers use the chosen activation, the two output layers
+are linear.
+"""
+
+import numpy as np
+
+from ._kernels import IDENTITY, dense_backward, dense_forward, scale_by_derivative
+
+
+class NetworkLayout:
+    """Shapes of every layer and where each one lives in the flat buffer.
+
+    Parameters
+    ----------
+    n_features, n_latent : int
+    hidden_layer_sizes : sequence of int
+        Encoder hidden widths; the decoder uses them in reverse order.
+    n_outputs : int
+        Decoder outputs per feature (from the likelihood).
+    """
+
+    def __init__(self, n_features, n_latent, hidden_layer_sizes, n_outputs):
+        hidden = [int(h) for h in hidden_layer_sizes]
+        enc = [n_features, *hidden, 2 * n_latent]
+        dec = [n_latent, *hidden[::-1], n_outputs * n_features]
+        self.encoder_shapes = list(zip(enc[:-1], enc[1:]))
+        self.decoder_shapes = list(zip(dec[:-1], dec[1:]))
+        shapes = self.encoder_shapes + self.decoder_shapes
+        self.n_weights = sum(i * o for i, o in shapes)
+        self.n_params = self.n_weights + sum(o for _, o in shapes)
+        w_start = np.cumsum([0] + [i * o for i, o in shapes])
+        b_start = self.n_weights + np.cumsum([0] + [o for _, o in shapes])
+        self._weight_slices = [slice(a, b) for a, b in zip(w_start[:-1], w_start[1:])]
+        self._bias_slices = [slice(a, b) for a, b in zip(b_start[:-1], b_start[1:])]
+
+    @property
+    def n_encoder_layers(self):
+        return len(self.encoder_shapes)
+
+    def views(self, flat):
+        """Per-layer (weights, biases) views of ``flat``, encoder then decoder."""
+        shapes = self.encoder_shapes + self.decoder_shapes
+        weights = [flat[s].reshape(shape) for s, shape in zip(self._weight_slices, shapes)]
+        biases = [flat[s] for s in self._bias_slices]
+        k = self.n_encoder_layers
+        return (weights[:k], biases[:k]), (weights[k:], biases[k:])
+
+    def initialize(self, rng, dtype):
+        """Glorot-uniform weights and zero biases in a new flat buffer."""
+        theta = np.zeros(self.n_params, dtype=dtype)
+        (enc_w, _), (dec_w, _) = self.views(theta)
+        for w in enc_w + dec_w:
+            bound = np.sqrt(6.0 / (w.shape[0] + w.shape[1]))
+            w[:] = rng.uniform(-bound, bound, size=w.shape)
+        return theta
+
+
+def allocate_activations(shapes, n_rows, dtype):
+    """One output buffer per layer of a stack, for up to ``n_rows`` rows."""
+    return [np.empty((n_rows, n_out), dtype=dtype) for _, n_out in shapes]
+
+
+def forward(layers, activation, x, buffers):
+    """Run a stack of dense layers on ``x``; returns the last layer's output.
+
+    ``buffers`` are per-layer outputs with at least ``len(x)`` rows; hidden
+    layers apply ``activation``, the output layer is linear.
+    """
+    weights, biases = layers
+    n_rows = x.shape[0]
+    a = x
+    last = len(weights) - 1
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        out = buffers[k][:n_rows]
+        dense_forward(a, w, b, activation if k < last else IDENTITY, out)
+        a = out
+    return a
+
+
+def backward(layers, grads, activation, x, buffers, grad_buffers, grad_out, grad_x):
+    """Backpropagate ``grad_out`` (at the stack's output) through the stack.
+
+    Writes the parameter gradients into ``grads`` (views like ``layers``) and
+    the gradient with respect to ``x`` into ``grad_x`` (pass an array with no
+    rows to skip it). ``grad_out`` and ``grad_buffers`` are overwritten.
+    """
+    weights, _ = layers
+    grad_weights, grad_biases = grads
+    n_rows = x.shape[0]
+    g = grad_out
+    for k in range(len(weights) - 1, -1, -1):
+        if k < len(weights) - 1:
+            scale_by_derivative(buffers[k][:n_rows], g, activation)
+        a_in = x if k == 0 else buffers[k - 1][:n_rows]
+        g_in = grad_x if k == 0 else grad_buffers[k - 1][:n_rows]
+        dense_backward(a_in, weights[k], g, grad_weights[k], grad_biases[k], g_in)
+        g = g_in

@@ -1,0 +1,157 @@
+"""The SGVB objective (estimator B of Kingma & Welling) and its evaluations.
+
+:func:`sgvb_loss_gradient` is the training objective of one minibatch and
+its hand-derived gradient; :func:`elbo_rows` and :func:`iwae_rows` are the
+per-row estimates behind ``score_samples`` and ``marginal_log_likelihood``;
+:func:`encode_rows` and :func:`decode_rows` serve ``transform`` and
+``inverse_transform``. All of them run on a :class:`Workspace` so that no
+buffer is allocated per minibatch.
+"""
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._latent import (
+    importance_log_weights,
+    kl_to_standard_normal,
+    reparameterize,
+    reparameterize_backward,
+)
+from ._network import allocate_activations, backward, forward
+
+
+class VAEModel:
+    """A VAE's parameters ``theta`` seen through its layout, ready to run.
+
+    Built on demand from an estimator's fitted state; it holds views, so it
+    is cheap to make and never stored on the estimator.
+    """
+
+    def __init__(self, layout, activation, likelihood, min_variance, theta):
+        self.layout = layout
+        self.activation = activation
+        self.likelihood = likelihood
+        self.min_variance = float(min_variance)
+        self.theta = theta
+        self.encoder, self.decoder = layout.views(theta)
+        self.n_latent = layout.decoder_shapes[0][0]
+        self.n_features = layout.encoder_shapes[0][0]
+
+
+class Workspace:
+    """Every buffer one pass needs, for up to ``n_rows`` rows and ``n_draws`` draws."""
+
+    def __init__(self, layout, n_rows, n_draws, dtype):
+        n_latent = layout.decoder_shapes[0][0]
+        n_dec = n_rows * n_draws
+        self.n_rows, self.n_draws = n_rows, n_draws
+        self.x = np.empty((n_rows, layout.encoder_shapes[0][0]), dtype=dtype)
+        self.enc = allocate_activations(layout.encoder_shapes, n_rows, dtype)
+        self.enc_grad = allocate_activations(layout.encoder_shapes, n_rows, dtype)
+        self.dec = allocate_activations(layout.decoder_shapes, n_dec, dtype)
+        self.dec_grad = allocate_activations(layout.decoder_shapes, n_dec, dtype)
+        self._eps = np.empty(n_dec * n_latent, dtype=dtype)
+        self._z = np.empty(n_dec * n_latent, dtype=dtype)
+        self._grad_z = np.empty(n_dec * n_latent, dtype=dtype)
+        self.log_p = np.empty(n_dec, dtype=dtype)
+        self.kl = np.empty(n_rows, dtype=dtype)
+        self.no_rows = np.empty((0, layout.encoder_shapes[0][0]), dtype=dtype)
+
+    def eps(self, n_draws, n_rows, n_latent):
+        return self._eps[: n_draws * n_rows * n_latent].reshape(n_draws, n_rows, n_latent)
+
+    def z(self, n_rows, n_latent):
+        return self._z[: n_rows * n_latent].reshape(n_rows, n_latent)
+
+    def grad_z(self, n_rows, n_latent):
+        return self._grad_z[: n_rows * n_latent].reshape(n_rows, n_latent)
+
+
+def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws):
+    """Minibatch objective and its gradient with respect to ``theta``.
+
+    loss = 1/M sum_m [ 1/L sum_l -log p(x_m | z_lm) + beta * KL(q(z|x_m) || p(z)) ]
+           + l2 / 2 * ||weights||^2
+
+    with z_lm = mu_m + sigma_m * eps_lm. Writes d loss / d theta into
+    ``grad`` (a flat buffer like ``theta``) and returns ``(loss, nll, kl)``,
+    where ``nll`` and ``kl`` are sums over the minibatch rows (``nll``
+    averaged over the L draws).
+    """
+    n_draws, n_rows, n_latent = eps.shape
+    act = model.activation
+    grad_encoder, grad_decoder = model.layout.views(grad)
+
+    head = forward(model.encoder, act, x, ws.enc)
+    z = ws.z(n_draws * n_rows, n_latent)
+    reparameterize(head, eps, z)
+    out = forward(model.decoder, act, z, ws.dec)
+
+    grad_out = ws.dec_grad[-1][: n_draws * n_rows]
+    nll = model.likelihood.nll_gradient(
+        x, out, model.min_variance, 1.0 / (n_rows * n_draws), grad_out
+    )
+    grad_z = ws.grad_z(n_draws * n_rows, n_latent)
+    backward(model.decoder, grad_decoder, act, z, ws.dec, ws.dec_grad, grad_out, grad_z)
+
+    grad_head = ws.enc_grad[-1][:n_rows]
+    kl = reparameterize_backward(head, eps, grad_z, beta / n_rows, grad_head)
+    backward(model.encoder, grad_encoder, act, x, ws.enc, ws.enc_grad, grad_head, ws.no_rows)
+
+    loss = (nll / n_draws + beta * kl) / n_rows
+    if l2 > 0:
+        weights = model.theta[: model.layout.n_weights]
+        grad[: model.layout.n_weights] += l2 * weights
+        loss += 0.5 * l2 * float(weights @ weights)
+    return loss, nll / n_draws, kl
+
+
+def encode_rows(model, x, ws):
+    """Encoder output ``[mu | log_var]`` for the rows of ``x`` (a view into ``ws``)."""
+    return forward(model.encoder, model.activation, x, ws.enc)
+
+
+def decode_rows(model, z, ws, result):
+    """Decoder means E[x|z] for the rows of ``z``, written into ``result``."""
+    out = forward(model.decoder, model.activation, z, ws.dec)
+    model.likelihood.mean(out, model.min_variance, result)
+    return out
+
+
+def _draw_log_px(model, x, head, eps, ws):
+    """log p(x|z) for each draw z = mu + sigma * eps, shape (L * n_rows,)."""
+    n_draws, n_rows, n_latent = eps.shape
+    z = ws.z(n_draws * n_rows, n_latent)
+    reparameterize(head, eps, z)
+    out = forward(model.decoder, model.activation, z, ws.dec)
+    log_p = ws.log_p[: n_draws * n_rows]
+    model.likelihood.log_density(x, out, model.min_variance, log_p)
+    return log_p
+
+
+def elbo_rows(model, x, noise, ws):
+    """Per-row ELBO estimated with the same draws ``noise`` (L, n_latent) for every row."""
+    n_rows = x.shape[0]
+    head = encode_rows(model, x, ws)
+    eps = ws.eps(noise.shape[0], n_rows, model.n_latent)
+    eps[:] = noise[:, None, :]
+    log_px = _draw_log_px(model, x, head, eps, ws)
+    kl = ws.kl[:n_rows]
+    kl_to_standard_normal(head, kl)
+    return log_px.reshape(noise.shape[0], n_rows).mean(axis=0, dtype=np.float64) - kl
+
+
+def iwae_rows(model, x, n_samples, rng, ws):
+    """Per-row importance-weighted estimate of log p(x) with ``n_samples`` draws."""
+    n_rows = x.shape[0]
+    head = encode_rows(model, x, ws)
+    log_w = np.empty((n_samples, n_rows), dtype=np.float64)
+    for start in range(0, n_samples, ws.n_draws):
+        n_draws = min(ws.n_draws, n_samples - start)
+        eps = ws.eps(n_draws, n_rows, model.n_latent)
+        rng.standard_normal(out=eps.reshape(-1), dtype=eps.dtype)
+        log_px = _draw_log_px(model, x, head, eps, ws)
+        block = np.empty((n_draws, n_rows), dtype=eps.dtype)
+        importance_log_weights(head, eps, log_px, block)
+        log_w[start : start + n_draws] = block
+    return logsumexp(log_w, axis=0) - np.log(n_samples)
