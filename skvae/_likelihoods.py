@@ -80,32 +80,44 @@ def check_unit_interval(X):
 
 # -- Gaussian: real data, decoder outputs [mean | s], var = exp(s) + floor ---
 @jit
+def log_variance(s, log_floor):
+    """log(exp(s) + exp(log_floor)) without overflow: the floored log-variance."""
+    if s > log_floor:
+        return s + np.log1p(np.exp(log_floor - s))
+    return log_floor + np.log1p(np.exp(s - log_floor))
+
+
+@jit
 def gaussian_log_density(x, out, min_variance, log_p):
     n_rows, n_features = x.shape
+    log_floor = np.log(min_variance)
     for r in range(out.shape[0]):
         xr = x[r % n_rows]
         total = 0.0
         for d in range(n_features):
-            var = np.exp(out[r, n_features + d]) + min_variance
+            log_var = log_variance(out[r, n_features + d], log_floor)
             diff = xr[d] - out[r, d]
-            total += np.log(var) + diff * diff / var
+            total += log_var + diff * diff * np.exp(-log_var)
         log_p[r] = -0.5 * (total + n_features * LOG_2PI)
 
 
 @jit
 def gaussian_nll_gradient(x, out, min_variance, scale, grad_out):
     n_rows, n_features = x.shape
+    log_floor = np.log(min_variance)
     nll = 0.0
     for r in range(out.shape[0]):
         xr = x[r % n_rows]
         for d in range(n_features):
-            e = np.exp(out[r, n_features + d])
-            var = e + min_variance
+            s = out[r, n_features + d]
+            log_var = log_variance(s, log_floor)
+            inv_var = np.exp(-log_var)
             diff = xr[d] - out[r, d]
-            ratio = diff * diff / var
-            nll += 0.5 * (np.log(var) + ratio)
-            grad_out[r, d] = -scale * diff / var
-            grad_out[r, n_features + d] = 0.5 * scale * (e / var) * (1.0 - ratio)
+            ratio = diff * diff * inv_var
+            nll += 0.5 * (log_var + ratio)
+            grad_out[r, d] = -scale * diff * inv_var
+            # d var / d s = exp(s), and exp(s) / var = exp(s - log_var) <= 1
+            grad_out[r, n_features + d] = 0.5 * scale * np.exp(s - log_var) * (1.0 - ratio)
     return nll + 0.5 * out.shape[0] * n_features * LOG_2PI
 
 
