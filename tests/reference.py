@@ -1,0 +1,115 @@
+"""Plain-numpy reference implementation: the oracle for the numba kernels.
+
+Written from the documented conventions only, sharing no code with skvae:
+
+- ``theta`` holds every weight matrix (row-major; encoder layers, then
+  decoder layers), then every bias vector in the same layer order;
+- the encoder maps ``n_features -> hidden... -> 2 * n_latent`` ([mu | log_var]),
+  the decoder ``n_latent -> reversed(hidden)... -> n_outputs * n_features``;
+- draws are stacked as ``z[l * M + m] = mu[m] + exp(log_var[m] / 2) * eps[l, m]``;
+- the Gaussian decoder emits ``[mean | s]`` with variance ``exp(s) + min_variance``.
+
+Everything is computed in float64, slowly and obviously.
+"""
+
+import numpy as np
+from scipy.special import expit, log_expit
+
+N_OUTPUTS = {"bernoulli": 1, "gaussian": 2}
+
+ACTIVATIONS = {
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "softplus": lambda z: np.logaddexp(0.0, z),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "identity": lambda z: z,
+}
+
+
+def layer_shapes(n_features, n_latent, hidden, likelihood):
+    enc = [n_features, *hidden, 2 * n_latent]
+    dec = [n_latent, *hidden[::-1], N_OUTPUTS[likelihood] * n_features]
+    return list(zip(enc[:-1], enc[1:])), list(zip(dec[:-1], dec[1:]))
+
+
+def n_params(shapes):
+    return sum(i * o + o for i, o in shapes)
+
+
+def unpack(theta, shapes):
+    """Weights and biases per layer from the flat buffer."""
+    theta = np.asarray(theta, dtype=np.float64)
+    weights, pos = [], 0
+    for i, o in shapes:
+        weights.append(theta[pos : pos + i * o].reshape(i, o))
+        pos += i * o
+    biases = []
+    for _, o in shapes:
+        biases.append(theta[pos : pos + o])
+        pos += o
+    assert pos == theta.size
+    return weights, biases
+
+
+def mlp(x, weights, biases, activation):
+    """Forward pass; returns the output and every hidden pre-activation."""
+    a = np.asarray(x, dtype=np.float64)
+    pre = []
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        z = a @ w + b
+        if k < len(weights) - 1:
+            pre.append(z)
+            a = ACTIVATIONS[activation](z)
+        else:
+            a = z
+    return a, pre
+
+
+def log_likelihood(x, out, likelihood, min_variance):
+    """log p(x|z) per decoder row; row r belongs to x[r % len(x)]."""
+    xr = np.tile(np.asarray(x, dtype=np.float64), (out.shape[0] // len(x), 1))
+    if likelihood == "bernoulli":
+        return np.sum(xr * log_expit(out) + (1 - xr) * log_expit(-out), axis=1)
+    d = xr.shape[1]
+    mean, var = out[:, :d], np.exp(out[:, d:]) + min_variance
+    return np.sum(-0.5 * (np.log(2 * np.pi * var) + (xr - mean) ** 2 / var), axis=1)
+
+
+def decoder_mean(out, likelihood, n_features):
+    return expit(out) if likelihood == "bernoulli" else out[:, :n_features]
+
+
+def kl_standard_normal(mu, log_var):
+    return 0.5 * np.sum(mu**2 + np.exp(log_var) - log_var - 1.0, axis=1)
+
+
+def split(theta, n_features, n_latent, hidden, likelihood):
+    enc, dec = layer_shapes(n_features, n_latent, hidden, likelihood)
+    w, b = unpack(theta, enc + dec)
+    k = len(enc)
+    return (w[:k], b[:k]), (w[k:], b[k:])
+
+
+def encode(theta, x, n_latent, hidden, activation, likelihood):
+    (ew, eb), _ = split(theta, x.shape[1], n_latent, hidden, likelihood)
+    head, pre = mlp(x, ew, eb, activation)
+    return head[:, :n_latent], head[:, n_latent:], pre
+
+
+def objective(theta, x, eps, hidden, activation, likelihood, beta, l2, min_variance):
+    """The minibatch SGVB objective and the smallest |hidden pre-activation|.
+
+    loss = 1/M sum_m [1/L sum_l -log p(x_m|z_lm) + beta KL_m] + l2/2 ||W||^2
+    """
+    n_draws, m, n_latent = eps.shape
+    (ew, eb), (dw, db) = split(theta, x.shape[1], n_latent, hidden, likelihood)
+    head, pre_e = mlp(x, ew, eb, activation)
+    mu, log_var = head[:, :n_latent], head[:, n_latent:]
+    z = (mu[None] + np.exp(0.5 * log_var)[None] * eps).reshape(n_draws * m, n_latent)
+    out, pre_d = mlp(z, dw, db, activation)
+    nll = -log_likelihood(x, out, likelihood, min_variance).sum() / n_draws
+    kl = kl_standard_normal(mu, log_var).sum()
+    weights = np.concatenate([w.ravel() for w in ew + dw])
+    loss = (nll + beta * kl) / m + 0.5 * l2 * weights @ weights
+    margin = min((np.abs(p).min() for p in pre_e + pre_d), default=np.inf)
+    return loss, margin

@@ -1,0 +1,103 @@
+"""The hand-derived SGVB gradient against central finite differences.
+
+Hypothesis chooses the architecture and the settings; a seeded generator
+draws parameter values, data and the fixed noise. The oracle is the plain
+numpy objective in ``reference.py``, differentiated numerically.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from skvae._kernels import ACTIVATIONS
+from skvae._likelihoods import LIKELIHOODS
+from skvae._network import NetworkLayout
+from skvae._sgvb import VAEModel, Workspace, sgvb_loss_gradient
+
+from . import reference as ref
+
+STEP = 1e-5  # central-difference step
+RTOL = 1e-5  # required relative agreement, per parameter
+FLOOR = 1e-4  # gradients smaller than this are compared on an absolute scale
+
+
+@st.composite
+def problems(draw):
+    return {
+        "hidden": tuple(draw(st.lists(st.integers(1, 8), min_size=1, max_size=3))),
+        "n_latent": draw(st.integers(1, 4)),
+        "n_draws": draw(st.integers(1, 3)),
+        "n_rows": draw(st.integers(1, 5)),
+        "n_features": draw(st.integers(1, 6)),
+        "likelihood": draw(st.sampled_from(sorted(LIKELIHOODS))),
+        "activation": draw(st.sampled_from(sorted(ACTIVATIONS))),
+        "beta": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
+        "l2": draw(st.sampled_from([0.0, 0.3])),
+        "min_variance": draw(st.sampled_from([1e-3, 0.1])),
+        "seed": draw(st.integers(0, 2**31 - 1)),
+    }
+
+
+def make_case(p):
+    rng = np.random.default_rng(p["seed"])
+    layout = NetworkLayout(p["n_features"], p["n_latent"], p["hidden"],
+                           LIKELIHOODS[p["likelihood"]].n_outputs)
+    theta = rng.normal(0.0, 0.5, layout.n_params)
+    shape = (p["n_rows"], p["n_features"])
+    x = rng.random(shape) if p["likelihood"] == "bernoulli" else rng.normal(size=shape)
+    eps = rng.standard_normal((p["n_draws"], p["n_rows"], p["n_latent"]))
+    return layout, theta, x, eps
+
+
+def analytic(p, layout, theta, x, eps):
+    model = VAEModel(layout, ACTIVATIONS[p["activation"]], LIKELIHOODS[p["likelihood"]],
+                     p["min_variance"], theta.copy())
+    ws = Workspace(layout, p["n_rows"], p["n_draws"], np.float64)
+    grad = np.full_like(theta, np.nan)
+    loss, _, _ = sgvb_loss_gradient(model, x, eps, p["beta"], p["l2"], grad, ws)
+    return loss, grad
+
+
+def reference_loss(p, theta, x, eps):
+    return ref.objective(theta, x, eps, p["hidden"], p["activation"], p["likelihood"],
+                         p["beta"], p["l2"], p["min_variance"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_gradient_matches_central_differences(p):
+    layout, theta, x, eps = make_case(p)
+    loss_ref, margin = reference_loss(p, theta, x, eps)
+    # Kinked activations: finite differences are only valid away from the kink.
+    assume(p["activation"] not in ("relu", "leaky_relu") or margin > 1e-3)
+
+    loss, grad = analytic(p, layout, theta, x, eps)
+    assert np.isclose(loss, loss_ref, rtol=1e-10, atol=1e-12)
+
+    numeric = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = STEP
+        numeric[i] = (reference_loss(p, theta + step, x, eps)[0]
+                      - reference_loss(p, theta - step, x, eps)[0]) / (2 * STEP)
+    scale = np.maximum(np.maximum(np.abs(grad), np.abs(numeric)), FLOOR)
+    rel_err = np.abs(grad - numeric) / scale
+    assert rel_err.max() < RTOL, (int(rel_err.argmax()), grad, numeric)
+
+
+@pytest.mark.parametrize("likelihood", sorted(LIKELIHOODS))
+def test_float32_gradient_agrees_with_float64(likelihood):
+    p = {"hidden": (6, 5), "n_latent": 3, "n_draws": 2, "n_rows": 7, "n_features": 4,
+         "likelihood": likelihood, "activation": "tanh", "beta": 1.0, "l2": 0.1,
+         "min_variance": 0.01, "seed": 3}
+    layout, theta, x, eps = make_case(p)
+    loss64, grad64 = analytic(p, layout, theta, x, eps)
+    model = VAEModel(layout, ACTIVATIONS["tanh"], LIKELIHOODS[likelihood], 0.01,
+                     theta.astype(np.float32))
+    ws = Workspace(layout, 7, 2, np.float32)
+    grad32 = np.empty(theta.size, dtype=np.float32)
+    loss32, _, _ = sgvb_loss_gradient(model, x.astype(np.float32), eps.astype(np.float32),
+                                      1.0, 0.1, grad32, ws)
+    assert np.isclose(loss32, loss64, rtol=1e-5)
+    np.testing.assert_allclose(grad32, grad64, rtol=2e-3, atol=2e-5 * np.abs(grad64).max())
