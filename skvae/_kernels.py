@@ -61,6 +61,20 @@ def dense_forward(a_in, weight, bias, activation, out):
                 row[j] += bias[j]
 
 
+def dense_layer(a_in, weight, bias, activation, out):
+    """out = activation(a_in @ weight + bias), each part where it runs fastest.
+
+    numba's ``np.tanh`` is a scalar libm call (13 ns per element measured
+    here), numpy's is a SIMD loop (0.5 ns in float32, 2.3 ns in float64), so
+    tanh is applied by numpy after the kernel's product and bias.
+    """
+    if activation == TANH:
+        dense_forward(a_in, weight, bias, IDENTITY, out)
+        np.tanh(out, out=out)
+    else:
+        dense_forward(a_in, weight, bias, activation, out)
+
+
 @jit
 def scale_by_derivative(a_out, grad, activation):
     """grad *= activation'(z), written in terms of the output a = activation(z)."""

@@ -13,7 +13,7 @@ are linear.
 
 import numpy as np
 
-from ._kernels import IDENTITY, dense_backward, dense_forward, scale_by_derivative
+from ._kernels import IDENTITY, dense_backward, dense_layer, scale_by_derivative
 
 
 class NetworkLayout:
@@ -81,7 +81,7 @@ def forward(layers, activation, x, buffers):
     last = len(weights) - 1
     for k, (w, b) in enumerate(zip(weights, biases)):
         out = buffers[k][:n_rows]
-        dense_forward(a, w, b, activation if k < last else IDENTITY, out)
+        dense_layer(a, w, b, activation if k < last else IDENTITY, out)
         a = out
     return a
 

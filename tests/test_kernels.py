@@ -8,6 +8,7 @@ from skvae._kernels import (
     IDENTITY,
     dense_backward,
     dense_forward,
+    dense_layer,
     scale_by_derivative,
 )
 
@@ -20,13 +21,14 @@ def code(name):
     return ACTIVATIONS.get(name, IDENTITY)
 
 
+@pytest.mark.parametrize("layer", [dense_forward, dense_layer])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", NAMES)
-def test_dense_forward_matches_numpy(name, dtype):
+def test_dense_forward_matches_numpy(name, dtype, layer):
     rng = np.random.default_rng(0)
     a, w, b = rng.normal(size=(7, 5)), rng.normal(size=(5, 4)), rng.normal(size=4)
     out = np.empty((7, 4), dtype=dtype)
-    dense_forward(a.astype(dtype), w.astype(dtype), b.astype(dtype), code(name), out)
+    layer(a.astype(dtype), w.astype(dtype), b.astype(dtype), code(name), out)
     expected = ref.ACTIVATIONS[name](a @ w + b)
     np.testing.assert_allclose(out, expected, rtol=1e-5 if dtype == np.float32 else 1e-12,
                                atol=1e-6 if dtype == np.float32 else 1e-14)

@@ -1,0 +1,276 @@
+"""VAETransformer as a scikit-learn user meets it.
+
+Outputs are checked against the plain-numpy reference forward pass, and
+the fitted models are small so that the file runs in seconds.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+
+from skvae import VAETransformer
+
+from . import reference as ref
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.fixture(scope="module")
+def small_fit(digits):
+    X, _ = digits
+    vae = VAETransformer(n_latent=3, hidden_layer_sizes=(16, 8), likelihood="bernoulli",
+                         max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return vae.fit(X[:300]), X[:300]
+
+
+def quick(**params):
+    """A small model that trains in a fraction of a second."""
+    defaults = dict(n_latent=2, hidden_layer_sizes=(32,), max_iter=3, learning_rate_init=0.01,
+                    random_state=0)
+    return VAETransformer(**{**defaults, **params})
+
+
+def fit_quietly(est, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X)
+
+
+def theta_of(est):
+    return est._theta
+
+
+def arch_of(est):
+    a = est._fitted_architecture
+    return a["n_latent"], a["hidden_layer_sizes"], a["activation"], a["likelihood"]
+
+
+# -- outputs against the numpy reference -------------------------------------
+def test_transform_is_the_reference_posterior_mean(small_fit):
+    vae, X = small_fit
+    n_latent, hidden, act, lik = arch_of(vae)
+    mu, _, _ = ref.encode(theta_of(vae), X, n_latent, hidden, act, lik)
+    np.testing.assert_allclose(vae.transform(X), mu, rtol=1e-10, atol=1e-12)
+
+
+def test_inverse_transform_is_the_reference_decoder_mean(small_fit):
+    vae, X = small_fit
+    n_latent, hidden, act, lik = arch_of(vae)
+    Z = np.random.default_rng(0).normal(size=(10, n_latent))
+    _, (dw, db) = ref.split(theta_of(vae), X.shape[1], n_latent, hidden, lik)
+    out, _ = ref.mlp(Z, dw, db, act)
+    np.testing.assert_allclose(vae.inverse_transform(Z), ref.decoder_mean(out, lik, X.shape[1]),
+                               rtol=1e-10)
+
+
+def test_score_samples_is_the_reference_elbo_with_the_documented_draws(small_fit):
+    vae, X = small_fit
+    n_latent, hidden, act, lik = arch_of(vae)
+    theta = theta_of(vae)
+    mu, log_var, _ = ref.encode(theta, X, n_latent, hidden, act, lik)
+    noise = np.random.default_rng(0).standard_normal((16, n_latent))
+    _, (dw, db) = ref.split(theta, X.shape[1], n_latent, hidden, lik)
+    log_px = []
+    for e in noise:
+        out, _ = ref.mlp(mu + np.exp(0.5 * log_var) * e, dw, db, act)
+        log_px.append(ref.log_likelihood(X, out, lik, 0.0))
+    expected = np.mean(log_px, axis=0) - ref.kl_standard_normal(mu, log_var)
+    np.testing.assert_allclose(vae.score_samples(X), expected, rtol=1e-10)
+    assert vae.score(X) == pytest.approx(expected.mean())
+
+
+def test_score_samples_is_deterministic_and_independent_of_the_batch(small_fit):
+    vae, X = small_fit
+    full = vae.score_samples(X)
+    np.testing.assert_array_equal(vae.score_samples(X), full)
+    np.testing.assert_array_equal(vae.score_samples(X[::-1])[::-1], full)
+    np.testing.assert_array_equal(vae.score_samples(X[5:9]), full[5:9])
+
+
+def test_marginal_log_likelihood_is_above_the_elbo_and_tightens(small_fit):
+    vae, X = small_fit
+    rows = X[:60]
+    elbo = vae.score_samples(rows).mean()
+    iw10 = vae.marginal_log_likelihood(rows, n_samples=10, random_state=0).mean()
+    iw500 = vae.marginal_log_likelihood(rows, n_samples=500, random_state=0).mean()
+    assert elbo < iw10 < iw500
+    again = vae.marginal_log_likelihood(rows, n_samples=500, random_state=0)
+    assert again.mean() == iw500
+
+
+def test_marginal_log_likelihood_of_one_draw_estimates_the_elbo(small_fit):
+    vae, X = small_fit
+    one_draw = vae.marginal_log_likelihood(np.repeat(X[:1], 4000, axis=0), n_samples=1,
+                                           random_state=1)
+    elbo = vae.score_samples(X[:1])[0]
+    assert abs(one_draw.mean() - elbo) < 4 * one_draw.std() / np.sqrt(4000) + 0.05
+
+
+# -- training -----------------------------------------------------------------
+def test_pipeline_with_logistic_regression_beats_pca(digits):
+    X, y = digits
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0, stratify=y)
+    scores = {}
+    for name, step in [("vae", VAETransformer(n_latent=5, random_state=0)), ("pca", PCA(5))]:
+        pipe = Pipeline([("reduce", step), ("clf", LogisticRegression(max_iter=1000))])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores[name] = pipe.fit(X_tr, y_tr).score(X_te, y_te)
+    assert scores["vae"] > scores["pca"]
+
+
+def test_grid_search_selects_by_held_out_elbo_in_parallel(digits):
+    X, _ = digits
+    grid = {"n_latent": [1, 4]}
+    searches = [GridSearchCV(quick(max_iter=15, likelihood="bernoulli"), grid, cv=3,
+                             n_jobs=n_jobs).fit(X[:600]) for n_jobs in (1, 2)]
+    serial, parallel = (s.cv_results_["mean_test_score"] for s in searches)
+    np.testing.assert_allclose(parallel, serial, rtol=1e-12)
+    assert searches[1].best_params_ == {"n_latent": 4}
+    assert np.isfinite(serial).all()
+
+
+def test_training_raises_the_elbo(digits):
+    X, _ = digits
+    short = fit_quietly(quick(max_iter=1, likelihood="bernoulli"), X[:500])
+    longer = fit_quietly(quick(max_iter=30, likelihood="bernoulli"), X[:500])
+    assert longer.score(X[500:800]) > short.score(X[500:800]) + 1.0
+    assert longer.loss_curve_[-1] < longer.loss_curve_[0]
+    assert len(longer.loss_curve_) == longer.n_iter_
+
+
+def test_partial_fit_runs_one_epoch_each_call_and_continues(digits):
+    X, _ = digits
+    vae = quick(likelihood="bernoulli")
+    for k in range(1, 4):
+        vae.partial_fit(X[:400])
+        assert vae.n_iter_ == k and len(vae.loss_curve_) == k
+    assert vae.loss_curve_[-1] < vae.loss_curve_[0]
+    with pytest.raises(ValueError, match="features"):
+        vae.partial_fit(X[:10, :20])
+
+
+def test_warm_start_continues_from_the_fitted_parameters(digits):
+    X, _ = digits
+    vae = fit_quietly(quick(max_iter=2, warm_start=True, likelihood="bernoulli"), X[:300])
+    first = theta_of(vae).copy()
+    fit_quietly(vae, X[:300])
+    assert vae.n_iter_ == 4 and len(vae.loss_curve_) == 4
+    assert not np.array_equal(theta_of(vae), first)
+    vae.set_params(n_latent=3)
+    with pytest.raises(ValueError, match="n_latent"):
+        vae.fit(X[:300])
+
+
+def test_early_stopping_records_and_restores_the_best_validation_elbo(digits):
+    X, _ = digits
+    vae = fit_quietly(quick(early_stopping=True, max_iter=40, n_iter_no_change=2,
+                            likelihood="bernoulli"), X[:400])
+    assert len(vae.validation_scores_) == vae.n_iter_ < 40
+    assert vae.best_validation_score_ == max(vae.validation_scores_)
+    assert vae.best_validation_score_ != vae.validation_scores_[-1]
+    plain = fit_quietly(quick(), X[:100])
+    assert plain.validation_scores_ is None and plain.best_validation_score_ is None
+
+
+def test_every_solver_activation_and_likelihood_trains(digits):
+    X, _ = digits
+    step_sizes = {"adam": 0.01, "adagrad": 0.05, "sgd": 0.005}
+    for solver, step in step_sizes.items():
+        for activation in ("tanh", "relu", "softplus", "leaky_relu"):
+            for likelihood in ("bernoulli", "gaussian"):
+                vae = fit_quietly(quick(solver=solver, activation=activation, n_mc_samples=2,
+                                        likelihood=likelihood, learning_rate_init=step, max_iter=5,
+                                        min_variance=0.1, alpha=1.0, beta=0.5), X[:200])
+                assert vae.loss_curve_[-1] < vae.loss_curve_[0], (solver, activation, likelihood)
+                assert np.isfinite(vae.transform(X[:5])).all()
+
+
+def test_a_diverging_fit_rolls_back_and_warns():
+    X = np.random.default_rng(0).normal(size=(200, 4)) * 1e3
+    vae = quick(solver="sgd", learning_rate_init=1e6, max_iter=5)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        vae.fit(X)
+    assert np.isfinite(theta_of(vae)).all()
+    assert np.isfinite(vae.transform(X)).all() and np.isfinite(vae.score_samples(X)).all()
+
+
+def test_verbose_prints_progress_per_epoch(digits, capsys):
+    fit_quietly(quick(verbose=1, max_iter=2), digits[0][:50])
+    assert capsys.readouterr().out.count("Epoch") == 2
+
+
+# -- determinism, persistence, dtypes ------------------------------------------
+def test_same_random_state_same_results(digits):
+    X, _ = digits
+    a, b = (fit_quietly(quick(random_state=7), X[:200]) for _ in range(2))
+    c = fit_quietly(quick(random_state=8), X[:200])
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    np.testing.assert_array_equal(a.sample(5, random_state=1), b.sample(5, random_state=1))
+    assert not np.allclose(a.transform(X), c.transform(X))
+
+
+def test_pickle_round_trip_gives_identical_outputs(small_fit):
+    vae, X = small_fit
+    clone = pickle.loads(pickle.dumps(vae))
+    np.testing.assert_array_equal(clone.transform(X), vae.transform(X))
+    np.testing.assert_array_equal(clone.score_samples(X), vae.score_samples(X))
+    np.testing.assert_array_equal(clone.sample(4, random_state=3), vae.sample(4, random_state=3))
+    clone.partial_fit(X)  # and it can keep training
+    assert clone.n_iter_ == vae.n_iter_ + 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(digits, dtype):
+    X = digits[0][:200].astype(dtype)
+    vae = fit_quietly(quick(), X)
+    assert theta_of(vae).dtype == dtype
+    Z = vae.transform(X)
+    assert Z.dtype == dtype
+    assert vae.inverse_transform(Z).dtype == dtype
+    assert vae.score_samples(X).dtype == dtype
+    assert vae.sample(3).dtype == dtype
+    assert vae.marginal_log_likelihood(X[:3], n_samples=5).dtype == dtype
+
+
+def test_sample_draws_binary_rows_from_a_bernoulli_model(small_fit):
+    vae, X = small_fit
+    draws = vae.sample(50, random_state=0)
+    assert draws.shape == (50, X.shape[1])
+    assert set(np.unique(draws)) <= {0.0, 1.0}
+
+
+def test_feature_names_and_pandas_output(digits):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(digits[0][:100], columns=[f"px{i}" for i in range(64)])
+    vae = fit_quietly(quick(n_latent=3), X)
+    np.testing.assert_array_equal(vae.feature_names_in_, X.columns)
+    names = ["vaetransformer0", "vaetransformer1", "vaetransformer2"]
+    assert list(vae.get_feature_names_out()) == names
+    out = vae.set_output(transform="pandas").transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == names
+
+
+def test_network_weights_are_exposed_read_only(small_fit):
+    vae, X = small_fit
+    assert [w.shape for w in vae.encoder_coefs_] == [(64, 16), (16, 8), (8, 6)]
+    assert [w.shape for w in vae.decoder_coefs_] == [(3, 8), (8, 16), (16, 64)]
+    assert [b.shape for b in vae.decoder_intercepts_] == [(8,), (16,), (64,)]
+    with pytest.raises(ValueError, match="read-only"):
+        vae.encoder_coefs_[0][0, 0] = 1.0
+    np.testing.assert_array_equal(vae.encoder_intercepts_[0], theta_of(vae)[
+        sum(w.size for w in vae.encoder_coefs_ + vae.decoder_coefs_):][:16])
