@@ -6,9 +6,9 @@ their own modules.
 """
 
 import copy
-import time
 import warnings
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import (
@@ -19,20 +19,22 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import InvalidParameterError, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._kernels import ACTIVATIONS
 from ._likelihoods import LIKELIHOODS
-from ._network import NetworkLayout
 from ._optimizers import OPTIMIZERS
-from ._sgvb import VAEModel, Workspace, decode_rows, elbo_rows, encode_rows, iwae_rows
-from ._training import ConvergenceMonitor, run_epoch
-
-#: Fixed standard-normal draws per row behind ``score_samples``.
-N_SCORE_DRAWS = 16
-#: Rows the decoder processes at once in inference.
-ROW_BUDGET = 4096
+from ._sgvb import (
+    ROW_BUDGET,
+    VAEModel,
+    decode_means,
+    encode_rows,
+    iwae_rows,
+    map_rows,
+    score_rows,
+)
+from ._training import TrainingOptions, train
 
 
 class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -154,7 +156,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     (3, 64)
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: ClassVar[dict] = {
         "n_latent": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -265,56 +267,25 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X_train, X_val = X, None
         if self.early_stopping and not incremental:
             X_train, X_val = self._validation_split(X, rng)
-
-        n_epochs = 1 if incremental else self.max_iter
-        batch_size = min(self.batch_size, X_train.shape[0])
-        ws = Workspace(model.layout, batch_size, self.n_mc_samples, X.dtype)
-        grad = np.empty_like(model.theta)
-        l2 = self.alpha / X_train.shape[0]
-        monitor = ConvergenceMonitor(
-            self.tol, self.n_iter_no_change, maximize=X_val is not None, keep_best=X_val is not None
+        options = TrainingOptions(
+            n_epochs=1 if incremental else self.max_iter,
+            batch_size=min(self.batch_size, X_train.shape[0]), n_draws=self.n_mc_samples,
+            beta=self.beta, l2=self.alpha / X_train.shape[0], tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
+            stop_when_converged=not incremental,
         )
-        n_iter = self.n_iter_ if not fresh else 0
-        loss_curve = list(self.loss_curve_) if not fresh else []
-        val_scores = [] if X_val is not None else None
-        for epoch in range(n_epochs):
-            tic = time.perf_counter()
-            snapshot = model.theta.copy(), optimizer.get_state()
-            loss = run_epoch(model, optimizer, X_train, batch_size, self.n_mc_samples,
-                             self.beta, l2, rng, ws, grad)
-            if not (np.isfinite(loss) and np.isfinite(model.theta).all()):
-                model.theta[:] = snapshot[0]
-                optimizer.set_state(snapshot[1])
-                warnings.warn(
-                    f"Training diverged in epoch {n_iter + 1}: the loss or the parameters "
-                    "became non-finite. Training stopped and the parameters were rolled "
-                    "back to the end of the previous epoch. Lower learning_rate_init, or "
-                    "check the scale of X.", ConvergenceWarning)
-                break
-            n_iter += 1
-            loss_curve.append(float(loss))
-            value = loss
-            if X_val is not None:
-                value = float(np.mean(self._score_rows(model, X_val)))
-                val_scores.append(value)
-            if self.verbose:
-                extra = f", validation ELBO {value:.4f}" if X_val is not None else ""
-                print(f"Epoch {n_iter}, loss = {loss:.4f}{extra} "
-                      f"({time.perf_counter() - tic:.2f} s)")
-            if monitor.update(value, model.theta) and not incremental:
-                break
-        else:
-            if not incremental:
-                warnings.warn(f"Stopped at max_iter={self.max_iter} epochs before the "
-                              "loss converged.", ConvergenceWarning)
-        if monitor.best_theta is not None:
-            model.theta[:] = monitor.best_theta
+        n_iter = 0 if fresh else self.n_iter_
+        history = train(model, optimizer, X_train, X_val, rng, options, first_epoch=n_iter + 1)
+        if not incremental and len(history.losses) == self.max_iter and not history.converged:
+            warnings.warn(f"Stopped at max_iter={self.max_iter} epochs before the loss "
+                          "converged.", ConvergenceWarning, stacklevel=3)
 
         state = {
             "n_features_in_": X.shape[1], "_n_features_out": arch["n_latent"],
-            "n_iter_": n_iter, "loss_curve_": loss_curve,
-            "validation_scores_": val_scores,
-            "best_validation_score_": monitor.best_value if X_val is not None else None,
+            "n_iter_": n_iter + len(history.losses),
+            "loss_curve_": ([] if fresh else self.loss_curve_) + history.losses,
+            "validation_scores_": history.validation_scores,
+            "best_validation_score_": history.best_validation_score,
             "_theta": model.theta, "_fitted_architecture": arch, "_rng": rng,
             "_optimizer_state": (self.solver, optimizer.get_state()),
         }
@@ -353,14 +324,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """The model, noise generator and optimizer a fit starts from (copies)."""
         if fresh:
             rng = _generator(self.random_state)
-            layout = _layout(arch)
+            layout = VAEModel.layout_for(arch)
             theta = layout.initialize(rng, X.dtype)
-            likelihood = LIKELIHOODS[arch["likelihood"]]
-            theta[-layout.decoder_shapes[-1][1]:] = likelihood.output_bias(X, arch["min_variance"])
+            n_out = layout.decoder_shapes[-1][1]
+            theta[-n_out:] = LIKELIHOODS[arch["likelihood"]].output_bias(X, arch["min_variance"])
         else:
             rng = copy.deepcopy(self._rng)
             theta = self._theta.copy()
-        model = _model(arch, theta)
+        model = VAEModel.from_architecture(arch, theta)
         optimizer = OPTIMIZERS[self.solver](theta.size, theta.dtype, self.learning_rate_init)
         solver, state = getattr(self, "_optimizer_state", (None, None))
         if not fresh and incremental and solver == self.solver:
@@ -368,7 +339,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return model, rng, optimizer
 
     def _validation_split(self, X, rng):
-        n_val = int(round(self.validation_fraction * X.shape[0]))
+        n_val = round(self.validation_fraction * X.shape[0])
         if n_val < 1 or n_val >= X.shape[0]:
             raise ValueError(
                 f"early_stopping with validation_fraction={self.validation_fraction} "
@@ -392,7 +363,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         X, model = self._inference_input(X)
         n_latent = model.n_latent
-        return _map_rows(model, X, 0, lambda x, ws: encode_rows(model, x, ws)[:, :n_latent])
+        return map_rows(model, X, 0, lambda x, ws: encode_rows(model, x, ws)[:, :n_latent])
 
     def inverse_transform(self, X):
         """Decoder means E[x|z] of latent points.
@@ -414,8 +385,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"inverse_transform expects latent points with {n_latent} columns "
                 f"(n_latent), but got {Z.shape[1]}."
             )
-        model = _model(self._fitted_architecture, self._theta.astype(Z.dtype, copy=False))
-        return _map_rows(model, Z, 1, lambda z, ws: _decode_mean(model, z, ws)[0])
+        model = VAEModel.from_architecture(self._fitted_architecture, self._theta.astype(Z.dtype, copy=False))
+        return map_rows(model, Z, 1, lambda z, ws: decode_means(model, z, ws)[0])
 
     def sample(self, n_samples=1, random_state=None):
         """Generate rows: z ~ N(0, I), then x ~ p(x|z).
@@ -435,14 +406,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = _generator(random_state)
-        model = _model(self._fitted_architecture, self._theta)
+        model = VAEModel.from_architecture(self._fitted_architecture, self._theta)
         Z = rng.standard_normal((n_samples, model.n_latent)).astype(self._theta.dtype)
 
         def draw(z, ws):
-            mean, out = _decode_mean(model, z, ws)
+            mean, out = decode_means(model, z, ws)
             return model.likelihood.sample(mean, out, model.min_variance, rng)
 
-        return _map_rows(model, Z, 1, draw)
+        return map_rows(model, Z, 1, draw)
 
     def score_samples(self, X):
         """Per-row evidence lower bound (ELBO) on log p(x), in nats.
@@ -460,7 +431,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         elbo : ndarray of shape (n_samples,)
         """
         X, model = self._inference_input(X)
-        return self._score_rows(model, X)
+        return score_rows(model, X)
 
     def score(self, X, y=None):
         """Mean ELBO of the rows of X, in nats (higher is better).
@@ -499,23 +470,19 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X, model = self._inference_input(X)
         rng = _generator(random_state)
         draws = min(n_samples, ROW_BUDGET)
-        return _map_rows(model, X, draws, lambda x, ws: iwae_rows(model, x, n_samples, rng, ws))
-
-    def _score_rows(self, model, X):
-        noise = np.random.default_rng(0).standard_normal((N_SCORE_DRAWS, model.n_latent))
-        noise = noise.astype(model.theta.dtype)
-        return _map_rows(model, X, N_SCORE_DRAWS, lambda x, ws: elbo_rows(model, x, noise, ws))
+        return map_rows(model, X, draws, lambda x, ws: iwae_rows(model, x, n_samples, rng, ws))
 
     def _inference_input(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         LIKELIHOODS[self._fitted_architecture["likelihood"]].check_data(X)
-        return X, _model(self._fitted_architecture, self._theta.astype(X.dtype, copy=False))
+        return X, VAEModel.from_architecture(self._fitted_architecture, self._theta.astype(X.dtype, copy=False))
 
     # -- fitted weights and scikit-learn protocol -----------------------------
     def _layer_arrays(self, part, kind):
         check_is_fitted(self)
-        encoder, decoder = _layout(self._fitted_architecture).views(self._theta)
+        model = VAEModel.from_architecture(self._fitted_architecture, self._theta)
+        encoder, decoder = model.encoder, model.decoder
         arrays = (encoder if part == "encoder" else decoder)[kind]
         for a in arrays:
             a.flags.writeable = False
@@ -539,33 +506,3 @@ def _generator(random_state):
     """A numpy Generator seeded from a scikit-learn style random_state."""
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     return np.random.default_rng(seed)
-
-
-def _layout(arch):
-    n_outputs = LIKELIHOODS[arch["likelihood"]].n_outputs
-    return NetworkLayout(arch["n_features"], arch["n_latent"], arch["hidden_layer_sizes"], n_outputs)
-
-
-def _model(arch, theta):
-    return VAEModel(_layout(arch), ACTIVATIONS[arch["activation"]],
-                    LIKELIHOODS[arch["likelihood"]], arch["min_variance"], theta)
-
-
-def _decode_mean(model, z, ws):
-    mean = np.empty((z.shape[0], model.n_features), dtype=z.dtype)
-    out = decode_rows(model, z, ws, mean)
-    return mean, out
-
-
-def _map_rows(model, X, n_draws, fn):
-    """Apply ``fn(rows, workspace)`` to C-contiguous chunks of X; stack the results."""
-    chunk = max(1, ROW_BUDGET // max(n_draws, 1))
-    dtype = model.theta.dtype
-    ws = Workspace(model.layout, min(chunk, X.shape[0]), max(n_draws, 1), dtype)
-    buf = np.empty((min(chunk, X.shape[0]), X.shape[1]), dtype=dtype)
-    parts = []
-    for start in range(0, X.shape[0], chunk):
-        rows = buf[: min(chunk, X.shape[0] - start)]
-        rows[:] = X[start : start + len(rows)]
-        parts.append(np.array(fn(rows, ws), dtype=dtype))
-    return np.concatenate(parts)

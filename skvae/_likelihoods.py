@@ -17,8 +17,8 @@ sees ``L * n_rows`` rows and row ``r`` belongs to data row ``r % n_rows``.
 Adding a likelihood means adding one entry to :data:`LIKELIHOODS`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -11,6 +11,8 @@ n_features``. Hidden layers use the chosen activation, the two output layers
 are linear.
 """
 
+from itertools import pairwise
+
 import numpy as np
 
 from ._kernels import IDENTITY, dense_backward, dense_layer, scale_by_derivative
@@ -32,15 +34,15 @@ class NetworkLayout:
         hidden = [int(h) for h in hidden_layer_sizes]
         enc = [n_features, *hidden, 2 * n_latent]
         dec = [n_latent, *hidden[::-1], n_outputs * n_features]
-        self.encoder_shapes = list(zip(enc[:-1], enc[1:]))
-        self.decoder_shapes = list(zip(dec[:-1], dec[1:]))
+        self.encoder_shapes = list(pairwise(enc))
+        self.decoder_shapes = list(pairwise(dec))
         shapes = self.encoder_shapes + self.decoder_shapes
         self.n_weights = sum(i * o for i, o in shapes)
         self.n_params = self.n_weights + sum(o for _, o in shapes)
         w_start = np.cumsum([0] + [i * o for i, o in shapes])
         b_start = self.n_weights + np.cumsum([0] + [o for _, o in shapes])
-        self._weight_slices = [slice(a, b) for a, b in zip(w_start[:-1], w_start[1:])]
-        self._bias_slices = [slice(a, b) for a, b in zip(b_start[:-1], b_start[1:])]
+        self._weight_slices = [slice(a, b) for a, b in pairwise(w_start)]
+        self._bias_slices = [slice(a, b) for a, b in pairwise(b_start)]
 
     @property
     def n_encoder_layers(self):

@@ -11,13 +11,20 @@ buffer is allocated per minibatch.
 import numpy as np
 from scipy.special import logsumexp
 
+from ._kernels import ACTIVATIONS
 from ._latent import (
     importance_log_weights,
     kl_to_standard_normal,
     reparameterize,
     reparameterize_backward,
 )
-from ._network import allocate_activations, backward, forward
+from ._likelihoods import LIKELIHOODS
+from ._network import NetworkLayout, allocate_activations, backward, forward
+
+#: Fixed standard-normal draws per row behind :func:`score_rows`.
+N_SCORE_DRAWS = 16
+#: Decoder rows processed at once in inference.
+ROW_BUDGET = 4096
 
 
 class VAEModel:
@@ -36,6 +43,18 @@ class VAEModel:
         self.encoder, self.decoder = layout.views(theta)
         self.n_latent = layout.decoder_shapes[0][0]
         self.n_features = layout.encoder_shapes[0][0]
+
+    @staticmethod
+    def layout_for(arch):
+        """The parameter layout of an estimator's architecture dict."""
+        return NetworkLayout(arch["n_features"], arch["n_latent"], arch["hidden_layer_sizes"],
+                             LIKELIHOODS[arch["likelihood"]].n_outputs)
+
+    @classmethod
+    def from_architecture(cls, arch, theta):
+        """The model of an estimator's architecture dict with parameters ``theta``."""
+        return cls(cls.layout_for(arch), ACTIVATIONS[arch["activation"]],
+                   LIKELIHOODS[arch["likelihood"]], arch["min_variance"], theta)
 
 
 class Workspace:
@@ -155,3 +174,36 @@ def iwae_rows(model, x, n_samples, rng, ws):
         importance_log_weights(head, eps, log_px, block)
         log_w[start : start + n_draws] = block
     return logsumexp(log_w, axis=0) - np.log(n_samples)
+
+
+def map_rows(model, X, n_draws, fn):
+    """Apply ``fn(rows, workspace)`` to C-contiguous chunks of X; stack the results.
+
+    Chunks hold at most ``ROW_BUDGET`` decoder rows (``n_draws`` per data
+    row); results are cast to the model's dtype.
+    """
+    chunk = max(1, ROW_BUDGET // max(n_draws, 1))
+    size = min(chunk, X.shape[0])
+    dtype = model.theta.dtype
+    ws = Workspace(model.layout, size, max(n_draws, 1), dtype)
+    buf = np.empty((size, X.shape[1]), dtype=dtype)
+    parts = []
+    for start in range(0, X.shape[0], chunk):
+        rows = buf[: min(chunk, X.shape[0] - start)]
+        rows[:] = X[start : start + len(rows)]
+        parts.append(np.array(fn(rows, ws), dtype=dtype))
+    return np.concatenate(parts)
+
+
+def decode_means(model, z, ws):
+    """Decoder means and raw outputs for the latent rows ``z``."""
+    mean = np.empty((z.shape[0], model.n_features), dtype=z.dtype)
+    out = decode_rows(model, z, ws, mean)
+    return mean, out
+
+
+def score_rows(model, X):
+    """Per-row ELBO with ``N_SCORE_DRAWS`` fixed draws: deterministic per row."""
+    noise = np.random.default_rng(0).standard_normal((N_SCORE_DRAWS, model.n_latent))
+    noise = noise.astype(model.theta.dtype)
+    return map_rows(model, X, N_SCORE_DRAWS, lambda x, ws: elbo_rows(model, x, noise, ws))

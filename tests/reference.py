@@ -12,6 +12,8 @@ Written from the documented conventions only, sharing no code with skvae:
 Everything is computed in float64, slowly and obviously.
 """
 
+from itertools import pairwise
+
 import numpy as np
 from scipy.special import expit, log_expit
 
@@ -29,7 +31,7 @@ ACTIVATIONS = {
 def layer_shapes(n_features, n_latent, hidden, likelihood):
     enc = [n_features, *hidden, 2 * n_latent]
     dec = [n_latent, *hidden[::-1], N_OUTPUTS[likelihood] * n_features]
-    return list(zip(enc[:-1], enc[1:])), list(zip(dec[:-1], dec[1:]))
+    return list(pairwise(enc)), list(pairwise(dec))
 
 
 def n_params(shapes):

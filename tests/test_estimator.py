@@ -39,8 +39,8 @@ def small_fit(digits):
 
 def quick(**params):
     """A small model that trains in a fraction of a second."""
-    defaults = dict(n_latent=2, hidden_layer_sizes=(32,), max_iter=3, learning_rate_init=0.01,
-                    random_state=0)
+    defaults = {"n_latent": 2, "hidden_layer_sizes": (32,), "max_iter": 3,
+                "learning_rate_init": 0.01, "random_state": 0}
     return VAETransformer(**{**defaults, **params})
 
 
@@ -266,7 +266,7 @@ def test_feature_names_and_pandas_output(digits):
 
 
 def test_network_weights_are_exposed_read_only(small_fit):
-    vae, X = small_fit
+    vae, _ = small_fit
     assert [w.shape for w in vae.encoder_coefs_] == [(64, 16), (16, 8), (8, 6)]
     assert [w.shape for w in vae.decoder_coefs_] == [(3, 8), (8, 16), (16, 64)]
     assert [b.shape for b in vae.decoder_intercepts_] == [(8,), (16,), (64,)]

@@ -92,7 +92,7 @@ def test_methods_before_fit_raise_not_fitted(method, args):
     with pytest.raises(NotFittedError):
         getattr(VAETransformer(), method)(*args)
     with pytest.raises(NotFittedError):
-        VAETransformer().encoder_coefs_
+        _ = VAETransformer().encoder_coefs_
 
 
 INVALID_PARAMS = [
