@@ -278,7 +278,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         history = train(model, optimizer, X_train, X_val, rng, options, first_epoch=n_iter + 1)
         if not incremental and len(history.losses) == self.max_iter and not history.converged:
             warnings.warn(f"Stopped at max_iter={self.max_iter} epochs before the loss "
-                          "converged.", ConvergenceWarning, stacklevel=3)
+                          "converged.", ConvergenceWarning, stacklevel=4)
 
         state = {
             "n_features_in_": X.shape[1], "_n_features_out": arch["n_latent"],

@@ -69,7 +69,7 @@ def train(model, optimizer, X, X_val, rng, options, first_epoch=1):
                 f"Training diverged in epoch {epoch}: the loss or the parameters became "
                 "non-finite. Training stopped and the parameters were rolled back to the "
                 "end of the previous epoch. Lower learning_rate_init, or check the scale "
-                "of X.", ConvergenceWarning, stacklevel=3)
+                "of X.", ConvergenceWarning, stacklevel=5)
             break
         history.losses.append(float(loss))
         value = loss
