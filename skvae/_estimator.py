@@ -34,7 +34,7 @@ from ._sgvb import (
     map_rows,
     score_rows,
 )
-from ._training import TrainingOptions, train
+from ._training import Trainer, TrainingOptions
 
 
 class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -264,18 +264,19 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 "warm_start=False."
             )
         model, rng, optimizer = self._start_training(X, arch, fresh, incremental)
-        X_train, X_val = X, None
+        train_rows, val_rows = np.arange(X.shape[0]), None
         if self.early_stopping and not incremental:
-            X_train, X_val = self._validation_split(X, rng)
+            train_rows, val_rows = self._validation_split(X.shape[0], rng)
         options = TrainingOptions(
             n_epochs=1 if incremental else self.max_iter,
-            batch_size=min(self.batch_size, X_train.shape[0]), n_draws=self.n_mc_samples,
-            beta=self.beta, l2=self.alpha / X_train.shape[0], tol=self.tol,
+            batch_size=min(self.batch_size, len(train_rows)), n_draws=self.n_mc_samples,
+            beta=self.beta, l2=self.alpha / len(train_rows), tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
             stop_when_converged=not incremental,
         )
         n_iter = 0 if fresh else self.n_iter_
-        history = train(model, optimizer, X_train, X_val, rng, options, first_epoch=n_iter + 1)
+        trainer = Trainer(model, optimizer, X, train_rows, val_rows, rng, options)
+        history = trainer.run(first_epoch=n_iter + 1)
         if not incremental and len(history.losses) == self.max_iter and not history.converged:
             warnings.warn(f"Stopped at max_iter={self.max_iter} epochs before the loss "
                           "converged.", ConvergenceWarning, stacklevel=4)
@@ -338,16 +339,17 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             optimizer.set_state(copy.deepcopy(state))
         return model, rng, optimizer
 
-    def _validation_split(self, X, rng):
-        n_val = round(self.validation_fraction * X.shape[0])
-        if n_val < 1 or n_val >= X.shape[0]:
+    def _validation_split(self, n_samples, rng):
+        """Sorted row indices for training and validation."""
+        n_val = round(self.validation_fraction * n_samples)
+        if n_val < 1 or n_val >= n_samples:
             raise ValueError(
                 f"early_stopping with validation_fraction={self.validation_fraction} "
-                f"leaves no training or no validation rows out of {X.shape[0]}; "
+                f"leaves no training or no validation rows out of {n_samples}; "
                 "use more samples or set early_stopping=False."
             )
-        order = rng.permutation(X.shape[0])
-        return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
+        order = rng.permutation(n_samples)
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     # -- inference -------------------------------------------------------------
     def transform(self, X):

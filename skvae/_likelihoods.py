@@ -27,6 +27,24 @@ from ._kernels import sigmoid, softplus
 from ._latent import LOG_2PI
 
 
+def column_moments(X, chunk=4096):
+    """Per-column mean and variance in float64, reading X in row chunks.
+
+    Two passes, so the variance is exact; only one chunk is ever held as a
+    temporary, so a memmap X is not copied into memory.
+    """
+    n_samples = X.shape[0]
+    mean = np.zeros(X.shape[1])
+    for start in range(0, n_samples, chunk):
+        mean += X[start : start + chunk].sum(axis=0, dtype=np.float64)
+    mean /= n_samples
+    var = np.zeros(X.shape[1])
+    for start in range(0, n_samples, chunk):
+        diff = X[start : start + chunk] - mean
+        var += np.einsum("ij,ij->j", diff, diff)
+    return mean, var / n_samples
+
+
 # -- Bernoulli: data in [0, 1], decoder outputs logits ----------------------
 @jit
 def bernoulli_log_density(x, out, min_variance, log_p):
@@ -64,7 +82,7 @@ def bernoulli_sample(mean, out, min_variance, rng):
 
 
 def bernoulli_output_bias(X, min_variance):
-    p = np.clip(X.mean(axis=0, dtype=np.float64), 1e-3, 1 - 1e-3)
+    p = np.clip(column_moments(X)[0], 1e-3, 1 - 1e-3)
     return np.log(p) - np.log1p(-p)
 
 
@@ -135,8 +153,7 @@ def gaussian_sample(mean, out, min_variance, rng):
 
 
 def gaussian_output_bias(X, min_variance):
-    mean = X.mean(axis=0, dtype=np.float64)
-    var = X.var(axis=0, dtype=np.float64)
+    mean, var = column_moments(X)
     return np.concatenate([mean, np.log(np.maximum(var - min_variance, min_variance))])
 
 

@@ -176,22 +176,28 @@ def iwae_rows(model, x, n_samples, rng, ws):
     return logsumexp(log_w, axis=0) - np.log(n_samples)
 
 
-def map_rows(model, X, n_draws, fn):
-    """Apply ``fn(rows, workspace)`` to C-contiguous chunks of X; stack the results.
+def map_rows(model, X, n_draws, fn, rows=None):
+    """Apply ``fn(chunk, workspace)`` to C-contiguous chunks of ``X[rows]``; stack the results.
 
     Chunks hold at most ``ROW_BUDGET`` decoder rows (``n_draws`` per data
-    row); results are cast to the model's dtype.
+    row) and are gathered into one buffer, so X (possibly a memmap) is read
+    chunk by chunk, never copied whole. Results are cast to the model's dtype.
     """
+    n_rows = X.shape[0] if rows is None else len(rows)
     chunk = max(1, ROW_BUDGET // max(n_draws, 1))
-    size = min(chunk, X.shape[0])
+    size = min(chunk, n_rows)
     dtype = model.theta.dtype
     ws = Workspace(model.layout, size, max(n_draws, 1), dtype)
     buf = np.empty((size, X.shape[1]), dtype=dtype)
     parts = []
-    for start in range(0, X.shape[0], chunk):
-        rows = buf[: min(chunk, X.shape[0] - start)]
-        rows[:] = X[start : start + len(rows)]
-        parts.append(np.array(fn(rows, ws), dtype=dtype))
+    for start in range(0, n_rows, chunk):
+        stop = min(start + chunk, n_rows)
+        part = buf[: stop - start]
+        if rows is None:
+            part[:] = X[start:stop]
+        else:
+            np.take(X, rows[start:stop], axis=0, out=part, mode="clip")
+        parts.append(np.array(fn(part, ws), dtype=dtype))
     return np.concatenate(parts)
 
 
@@ -202,8 +208,8 @@ def decode_means(model, z, ws):
     return mean, out
 
 
-def score_rows(model, X):
+def score_rows(model, X, rows=None):
     """Per-row ELBO with ``N_SCORE_DRAWS`` fixed draws: deterministic per row."""
     noise = np.random.default_rng(0).standard_normal((N_SCORE_DRAWS, model.n_latent))
     noise = noise.astype(model.theta.dtype)
-    return map_rows(model, X, N_SCORE_DRAWS, lambda x, ws: elbo_rows(model, x, noise, ws))
+    return map_rows(model, X, N_SCORE_DRAWS, lambda x, ws: elbo_rows(model, x, noise, ws), rows)

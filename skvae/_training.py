@@ -1,13 +1,16 @@
 """The training loop: epochs of minibatch SGVB steps, and when to stop.
 
-:func:`train` runs epochs until convergence, divergence or the epoch budget.
-:func:`run_epoch` makes one shuffled pass over the data; rows are gathered
-into a preallocated buffer, so the data itself (which may be a memmap) is
-never copied. :class:`ConvergenceMonitor` implements the stopping rule of
-scikit-learn's MLP: stop once the monitored value has not improved by
-``tol`` for ``n_iter_no_change`` consecutive epochs.
+:class:`Trainer` runs epochs until convergence, divergence, Ctrl-C or the
+epoch budget. :func:`run_epoch` makes one shuffled pass over the training
+rows; they are selected by index and gathered into a preallocated buffer,
+so the data itself (possibly a memmap) is never copied.
+:class:`ConvergenceMonitor` is the stopping rule of scikit-learn's MLP: stop
+once the monitored value has not improved by ``tol`` for
+``n_iter_no_change`` consecutive epochs.
 """
 
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -35,80 +38,145 @@ class TrainingOptions:
 
 @dataclass
 class TrainingHistory:
-    """What one call of :func:`train` did."""
+    """What one training run did."""
 
     losses: list = field(default_factory=list)
     validation_scores: list | None = None
     best_validation_score: float | None = None
     converged: bool = False
+    interrupted: bool = False
+    diverged: bool = False
 
 
-def train(model, optimizer, X, X_val, rng, options, first_epoch=1):
-    """Train ``model.theta`` in place; returns a :class:`TrainingHistory`.
+class Trainer:
+    """Trains ``model.theta`` in place on ``X[train_rows]``.
 
-    With validation rows ``X_val`` the monitored value is their mean ELBO and
-    the best epoch's parameters are restored at the end; otherwise it is the
-    training loss. A non-finite loss or parameter rolls the model and the
+    With ``val_rows`` the monitored value is their mean ELBO and the best
+    epoch's parameters are restored at the end; otherwise it is the training
+    loss. A non-finite loss or parameter, or Ctrl-C, rolls the model and the
     optimizer back to the end of the previous epoch, stops and warns.
     """
-    ws = Workspace(model.layout, options.batch_size, options.n_draws, model.theta.dtype)
-    grad = np.empty_like(model.theta)
-    validating = X_val is not None
-    monitor = ConvergenceMonitor(options.tol, options.n_iter_no_change, maximize=validating,
-                                 keep_best=validating)
-    history = TrainingHistory(validation_scores=[] if validating else None)
-    for epoch in range(first_epoch, first_epoch + options.n_epochs):
+
+    def __init__(self, model, optimizer, X, train_rows, val_rows, rng, options):
+        self.model, self.optimizer, self.rng, self.options = model, optimizer, rng, options
+        self.X, self.train_rows, self.val_rows = X, train_rows, val_rows
+        self.ws = Workspace(model.layout, options.batch_size, options.n_draws, model.theta.dtype)
+        self.grad = np.empty_like(model.theta)
+        validating = val_rows is not None
+        self.monitor = ConvergenceMonitor(options.tol, options.n_iter_no_change,
+                                          maximize=validating, keep_best=validating)
+        self.history = TrainingHistory(validation_scores=[] if validating else None)
+
+    def run(self, first_epoch=1):
+        """Train for up to ``options.n_epochs`` epochs; returns the history."""
+        with InterruptFlag() as interrupt:
+            for epoch in range(first_epoch, first_epoch + self.options.n_epochs):
+                if not self._epoch(epoch, interrupt):
+                    break
+        if self.val_rows is not None and self.monitor.best_theta is not None:
+            self.model.theta[:] = self.monitor.best_theta
+            self.history.best_validation_score = self.monitor.best_value
+        return self.history
+
+    def _epoch(self, epoch, interrupt):
+        """One epoch and its bookkeeping; returns False when training must stop."""
+        model, options, history = self.model, self.options, self.history
         tic = time.perf_counter()
-        snapshot = model.theta.copy(), optimizer.get_state()
-        loss = run_epoch(model, optimizer, X, options.batch_size, options.n_draws,
-                         options.beta, options.l2, rng, ws, grad)
-        if not (np.isfinite(loss) and np.isfinite(model.theta).all()):
+        snapshot = model.theta.copy(), self.optimizer.get_state()
+        loss = run_epoch(model, self.optimizer, self.X, self.train_rows, options, self.rng,
+                         self.ws, self.grad, interrupt)
+        if interrupt.raised or not (np.isfinite(loss) and np.isfinite(model.theta).all()):
             model.theta[:] = snapshot[0]
-            optimizer.set_state(snapshot[1])
-            warnings.warn(
-                f"Training diverged in epoch {epoch}: the loss or the parameters became "
-                "non-finite. Training stopped and the parameters were rolled back to the "
-                "end of the previous epoch. Lower learning_rate_init, or check the scale "
-                "of X.", ConvergenceWarning, stacklevel=5)
-            break
+            self.optimizer.set_state(snapshot[1])
+            history.interrupted = interrupt.raised
+            history.diverged = not interrupt.raised
+            warnings.warn(_stop_message(epoch, interrupt.raised), ConvergenceWarning,
+                          stacklevel=6)
+            return False
         history.losses.append(float(loss))
         value = loss
-        if validating:
-            value = float(np.mean(score_rows(model, X_val)))
+        if self.val_rows is not None:
+            value = float(np.mean(score_rows(model, self.X, self.val_rows)))
             history.validation_scores.append(value)
         if options.verbose:
-            extra = f", validation ELBO = {value:.4f}" if validating else ""
-            print(f"Epoch {epoch}, loss = {loss:.4f}{extra} ({time.perf_counter() - tic:.2f} s)")
-        if monitor.update(value, model.theta) and options.stop_when_converged:
+            extra = f", validation ELBO = {value:.4f}" if self.val_rows is not None else ""
+            print(f"Epoch {epoch}, loss = {loss:.4f}{extra} ({time.perf_counter() - tic:.2f} s)",
+                  flush=True)
+        if self.monitor.update(value, model.theta) and options.stop_when_converged:
             history.converged = True
-            break
-    if validating and monitor.best_theta is not None:
-        model.theta[:] = monitor.best_theta
-        history.best_validation_score = monitor.best_value
-    return history
+            return False
+        return True
 
 
-def run_epoch(model, optimizer, X, batch_size, n_draws, beta, l2, rng, ws, grad):
-    """One pass over ``X`` in shuffled minibatches; updates ``model.theta`` in place.
+def _stop_message(epoch, interrupted):
+    kept = f"kept the parameters of the last complete epoch ({epoch - 1})"
+    if interrupted:
+        return (f"Training interrupted in epoch {epoch}; {kept}. Fit again with "
+                "warm_start=True to continue.")
+    return (f"Training diverged in epoch {epoch}: the loss or the parameters became "
+            f"non-finite. Training stopped and {kept}. Lower learning_rate_init, or "
+            "check the scale of X.")
+
+
+def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt):
+    """One pass over ``X[rows]`` in shuffled minibatches; updates ``model.theta``.
 
     Returns the mean per-row negative (beta-weighted) ELBO over the epoch, or
-    NaN as soon as a minibatch loss is not finite (the caller rolls back).
+    NaN as soon as a minibatch loss is not finite. Stops after the current
+    minibatch when ``interrupt.raised`` is set.
     """
-    n_samples = X.shape[0]
-    order = rng.permutation(n_samples)
+    order = rows[rng.permutation(len(rows))]
     total = 0.0
-    for start in range(0, n_samples, batch_size):
+    batch_size, n_draws = options.batch_size, options.n_draws
+    for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
+        idx.sort()  # in place: sequential reads from a memmap, same minibatch
         x = ws.x[: len(idx)]
         np.take(X, idx, axis=0, out=x, mode="clip")
         eps = ws.eps(n_draws, len(idx), model.n_latent)
         rng.standard_normal(out=eps.reshape(-1), dtype=eps.dtype)
-        loss, nll, kl = sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws)
+        loss, nll, kl = sgvb_loss_gradient(model, x, eps, options.beta, options.l2, grad, ws)
         if not np.isfinite(loss):
             return np.nan
         optimizer.step(model.theta, grad)
-        total += nll + beta * kl
-    return total / n_samples
+        total += nll + options.beta * kl
+        if interrupt.raised:
+            break
+    return total / len(order)
+
+
+class InterruptFlag:
+    """Within ``with``, Ctrl-C (SIGINT) sets :attr:`raised` instead of raising.
+
+    Training checks the flag after every minibatch; a second Ctrl-C raises
+    KeyboardInterrupt at once. Handlers can only be installed from the main
+    thread, and Python delivers SIGINT only there, so elsewhere this does
+    nothing.
+    """
+
+    def __init__(self):
+        self.raised = False
+        self._installed = False
+        self._previous = None
+
+    def _handle(self, signum, frame):
+        if self.raised:
+            raise KeyboardInterrupt
+        self.raised = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self._installed:
+            previous = self._previous
+            signal.signal(signal.SIGINT, signal.default_int_handler if previous is None
+                          else previous)
+        return False
 
 
 class ConvergenceMonitor:

@@ -100,3 +100,12 @@ def test_gaussian_sample_has_the_decoder_moments():
 def test_bernoulli_refuses_data_outside_the_unit_interval():
     with pytest.raises(ValueError, match=r"\[0, 1\].*\[-0.5, 1\]"):
         LIKELIHOODS["bernoulli"].check_data(np.array([[0.0, 1.0], [-0.5, 0.2]]))
+
+
+def test_column_moments_match_numpy_across_chunks():
+    from skvae._likelihoods import column_moments
+
+    X = np.random.default_rng(5).normal(3.0, 2.0, (1000, 4)).astype(np.float32)
+    mean, var = column_moments(X, chunk=64)
+    np.testing.assert_allclose(mean, X.astype(np.float64).mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(var, X.astype(np.float64).var(axis=0), rtol=1e-10)
