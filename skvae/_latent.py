@@ -4,6 +4,11 @@ The encoder's last layer emits ``head = [mu | log_var]`` with shape
 ``(n_rows, 2 * n_latent)``: the mean and the log-variance of the diagonal
 Gaussian posterior q(z|x). The prior is p(z) = N(0, I).
 
+The log-variance is clipped to [LOG_VAR_MIN, LOG_VAR_MAX] (variances from
+1e-13 to 5e8, far wider than any posterior under an N(0, I) prior needs), so
+that an extreme encoder output cannot overflow ``exp``; as for any clip, its
+gradient is zero outside that range.
+
 Noise ``eps`` has shape ``(L, n_rows, n_latent)`` and latent draws ``z`` are
 stored as ``(L * n_rows, n_latent)``: row ``l * n_rows + m`` is the ``l``-th
 draw for data row ``m``, so that the decoder sees one stacked matrix.
@@ -14,6 +19,12 @@ import numpy as np
 from ._config import jit
 
 LOG_2PI = np.log(2.0 * np.pi)
+LOG_VAR_MIN, LOG_VAR_MAX = -30.0, 20.0
+
+
+@jit
+def clip_log_var(log_var):
+    return min(max(log_var, LOG_VAR_MIN), LOG_VAR_MAX)
 
 
 @jit
@@ -23,7 +34,7 @@ def reparameterize(head, eps, z):
     for m in range(n_rows):
         for j in range(n_latent):
             mu = head[m, j]
-            std = np.exp(0.5 * head[m, n_latent + j])
+            std = np.exp(0.5 * clip_log_var(head[m, n_latent + j]))
             for s in range(n_samples):
                 z[s * n_rows + m, j] = mu + std * eps[s, m, j]
 
@@ -36,7 +47,7 @@ def kl_to_standard_normal(head, kl):
         total = 0.0
         for j in range(n_latent):
             mu = head[m, j]
-            log_var = head[m, n_latent + j]
+            log_var = clip_log_var(head[m, n_latent + j])
             total += mu * mu + np.exp(log_var) - log_var - 1.0
         kl[m] = 0.5 * total
 
@@ -53,7 +64,8 @@ def reparameterize_backward(head, eps, grad_z, kl_weight, grad_head):
     for m in range(n_rows):
         for j in range(n_latent):
             mu = head[m, j]
-            log_var = head[m, n_latent + j]
+            raw = head[m, n_latent + j]
+            log_var = clip_log_var(raw)
             var = np.exp(log_var)
             g_mu = 0.0
             g_noise = 0.0
@@ -62,7 +74,10 @@ def reparameterize_backward(head, eps, grad_z, kl_weight, grad_head):
                 g_mu += g
                 g_noise += g * eps[s, m, j]
             grad_head[m, j] = g_mu + kl_weight * mu
-            grad_head[m, n_latent + j] = 0.5 * (np.sqrt(var) * g_noise + kl_weight * (var - 1.0))
+            inside = LOG_VAR_MIN < raw < LOG_VAR_MAX
+            grad_head[m, n_latent + j] = (
+                0.5 * (np.sqrt(var) * g_noise + kl_weight * (var - 1.0)) if inside else 0.0
+            )
             kl_total += 0.5 * (mu * mu + var - log_var - 1.0)
     return kl_total
 
@@ -79,7 +94,7 @@ def importance_log_weights(head, eps, log_px, log_w):
             total = log_px[s * n_rows + m]
             for j in range(n_latent):
                 e = eps[s, m, j]
-                log_var = head[m, n_latent + j]
+                log_var = clip_log_var(head[m, n_latent + j])
                 z = head[m, j] + np.exp(0.5 * log_var) * e
                 # log N(z; 0, 1) - log N(z; mu, var); the 2*pi terms cancel.
                 total += 0.5 * (e * e + log_var - z * z)

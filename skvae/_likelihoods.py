@@ -97,9 +97,15 @@ def check_unit_interval(X):
 
 
 # -- Gaussian: real data, decoder outputs [mean | s], var = exp(s) + floor ---
+#: The decoder's ``s`` is clipped above here: a standard deviation of 7e10,
+#: beyond any data magnitude accepted (MAX_ABS_VALUE), so sampling never overflows.
+MAX_S = 50.0
+
+
 @jit
 def log_variance(s, log_floor):
-    """log(exp(s) + exp(log_floor)) without overflow: the floored log-variance."""
+    """log(exp(min(s, MAX_S)) + exp(log_floor)) without overflow: the floored log-variance."""
+    s = min(s, MAX_S)
     if s > log_floor:
         return s + np.log1p(np.exp(log_floor - s))
     return log_floor + np.log1p(np.exp(s - log_floor))
@@ -135,7 +141,8 @@ def gaussian_nll_gradient(x, out, min_variance, scale, grad_out):
             nll += 0.5 * (log_var + ratio)
             grad_out[r, d] = -scale * diff * inv_var
             # d var / d s = exp(s), and exp(s) / var = exp(s - log_var) <= 1
-            grad_out[r, n_features + d] = 0.5 * scale * np.exp(s - log_var) * (1.0 - ratio)
+            ds = 0.5 * scale * np.exp(s - log_var) * (1.0 - ratio) if s < MAX_S else 0.0
+            grad_out[r, n_features + d] = ds
     return nll + 0.5 * out.shape[0] * n_features * LOG_2PI
 
 
@@ -148,7 +155,7 @@ def gaussian_mean(out, min_variance, result):
 
 
 def gaussian_sample(mean, out, min_variance, rng):
-    std = np.sqrt(np.exp(out[:, mean.shape[1]:]) + min_variance)
+    std = np.sqrt(np.exp(np.minimum(out[:, mean.shape[1]:], MAX_S)) + min_variance)
     return (mean + std * rng.standard_normal(mean.shape)).astype(mean.dtype)
 
 
@@ -157,8 +164,19 @@ def gaussian_output_bias(X, min_variance):
     return np.concatenate([mean, np.log(np.maximum(var - min_variance, min_variance))])
 
 
+#: Largest magnitude of data the Gaussian likelihood accepts.
+MAX_ABS_VALUE = 1e10
+
+
 def check_real(X):
-    """Any finite real data is in the Gaussian's support."""
+    """Finite real data, at a scale the network's arithmetic can square."""
+    biggest = max(abs(float(np.min(X))), abs(float(np.max(X))))
+    if biggest > MAX_ABS_VALUE:
+        raise ValueError(
+            f"X has values of magnitude up to {biggest:.3g}; likelihood='gaussian' accepts "
+            f"at most {MAX_ABS_VALUE:.0e}, as larger values overflow the network's "
+            "arithmetic. Standardize X first (for example with StandardScaler)."
+        )
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,8 @@ def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt):
     """One pass over ``X[rows]`` in shuffled minibatches; updates ``model.theta``.
 
     Returns the mean per-row negative (beta-weighted) ELBO over the epoch, or
-    NaN as soon as a minibatch loss is not finite. Stops after the current
+    NaN as soon as a minibatch loss is not finite, including the loss of the
+    last minibatch after the epoch's final update. Stops after the current
     minibatch when ``interrupt.raised`` is set.
     """
     order = rows[rng.permutation(len(rows))]
@@ -142,7 +143,9 @@ def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt):
         total += nll + options.beta * kl
         if interrupt.raised:
             break
-    return total / len(order)
+    # Each loss above was computed before its update: check the last update too.
+    loss, _, _ = sgvb_loss_gradient(model, x, eps, options.beta, options.l2, grad, ws)
+    return total / len(order) if np.isfinite(loss) else np.nan
 
 
 class InterruptFlag:

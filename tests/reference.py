@@ -7,7 +7,9 @@ Written from the documented conventions only, sharing no code with skvae:
 - the encoder maps ``n_features -> hidden... -> 2 * n_latent`` ([mu | log_var]),
   the decoder ``n_latent -> reversed(hidden)... -> n_outputs * n_features``;
 - draws are stacked as ``z[l * M + m] = mu[m] + exp(log_var[m] / 2) * eps[l, m]``;
-- the Gaussian decoder emits ``[mean | s]`` with variance ``exp(s) + min_variance``.
+- the encoder's log-variance is clipped to [-30, 20];
+- the Gaussian decoder emits ``[mean | s]`` with variance
+  ``exp(min(s, 50)) + min_variance``.
 
 Everything is computed in float64, slowly and obviously.
 """
@@ -73,7 +75,7 @@ def log_likelihood(x, out, likelihood, min_variance):
     if likelihood == "bernoulli":
         return np.sum(xr * log_expit(out) + (1 - xr) * log_expit(-out), axis=1)
     d = xr.shape[1]
-    mean, var = out[:, :d], np.exp(out[:, d:]) + min_variance
+    mean, var = out[:, :d], np.exp(np.minimum(out[:, d:], 50.0)) + min_variance
     return np.sum(-0.5 * (np.log(2 * np.pi * var) + (xr - mean) ** 2 / var), axis=1)
 
 
@@ -95,7 +97,7 @@ def split(theta, n_features, n_latent, hidden, likelihood):
 def encode(theta, x, n_latent, hidden, activation, likelihood):
     (ew, eb), _ = split(theta, x.shape[1], n_latent, hidden, likelihood)
     head, pre = mlp(x, ew, eb, activation)
-    return head[:, :n_latent], head[:, n_latent:], pre
+    return head[:, :n_latent], np.clip(head[:, n_latent:], -30.0, 20.0), pre
 
 
 def objective(theta, x, eps, hidden, activation, likelihood, beta, l2, min_variance):
@@ -106,7 +108,7 @@ def objective(theta, x, eps, hidden, activation, likelihood, beta, l2, min_varia
     n_draws, m, n_latent = eps.shape
     (ew, eb), (dw, db) = split(theta, x.shape[1], n_latent, hidden, likelihood)
     head, pre_e = mlp(x, ew, eb, activation)
-    mu, log_var = head[:, :n_latent], head[:, n_latent:]
+    mu, log_var = head[:, :n_latent], np.clip(head[:, n_latent:], -30.0, 20.0)
     z = (mu[None] + np.exp(0.5 * log_var)[None] * eps).reshape(n_draws * m, n_latent)
     out, pre_d = mlp(z, dw, db, activation)
     nll = -log_likelihood(x, out, likelihood, min_variance).sum() / n_draws

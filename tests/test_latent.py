@@ -1,6 +1,7 @@
 """Gaussian latent kernels against scipy.stats and direct formulas."""
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from skvae._latent import (
@@ -60,3 +61,17 @@ def test_importance_log_weights_match_scipy_densities():
     log_prior = stats.norm.logpdf(z).sum(axis=2)
     log_q = stats.norm.logpdf(z, head[None, :, :3], np.exp(0.5 * head[None, :, 3:])).sum(axis=2)
     np.testing.assert_allclose(log_w, log_px.reshape(3, 4) + log_prior - log_q, rtol=1e-12)
+
+
+def test_extreme_log_variances_are_clipped_with_zero_gradient():
+    head = np.array([[0.5, 1e4], [0.5, -1e4], [0.5, 3.0]])
+    eps = np.ones((1, 3, 1))
+    kl, z, grad = np.empty(3), np.empty((3, 1)), np.empty_like(head)
+    kl_to_standard_normal(head, kl)
+    reparameterize(head, eps, z)
+    reparameterize_backward(head, eps, np.ones((3, 1)), 1.0, grad)
+    assert np.isfinite(kl).all() and np.isfinite(z).all() and np.isfinite(grad).all()
+    assert kl[0] == pytest.approx(0.5 * (0.25 + np.exp(20.0) - 20.0 - 1.0))
+    assert z[1, 0] == pytest.approx(0.5 + np.exp(-15.0))
+    np.testing.assert_array_equal(grad[:2, 1], [0.0, 0.0])
+    assert grad[2, 1] != 0.0
