@@ -104,7 +104,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Minimum improvement, in nats per data point, that counts.
     random_state : int, RandomState instance or None, default=None
         Seeds initialization, shuffling, the validation split and the noise.
-        An int gives reproducible fits.
+        An int gives reproducible fits for a given number of BLAS threads
+        (see Notes).
     verbose : int, default=0
         Print progress each epoch when positive.
     warm_start : bool, default=False
@@ -130,6 +131,31 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         emits ``[mu | log_var]``, the Gaussian decoder's ``[mean | s]``.
     encoder_intercepts_, decoder_intercepts_ : list of ndarray
         Read-only bias vectors of each layer.
+
+    Notes
+    -----
+    Interrupting ``fit`` with Ctrl-C stops training after the current
+    minibatch, restores the parameters of the last complete epoch, warns and
+    returns the fitted estimator (``n_iter_`` tells how far it got); fit again
+    with ``warm_start=True`` to continue. A second Ctrl-C stops at once.
+
+    If the loss or the parameters become non-finite (a learning rate too
+    large for the data, say), training stops, the parameters roll back to the
+    last finite epoch and a ConvergenceWarning says so; no NaN is left in the
+    model. The encoder's log-variance is clipped to [-30, 20] and the Gaussian
+    decoder's ``s`` to at most 50, and the Gaussian likelihood refuses data of
+    magnitude above 1e10, so outputs of a fitted model stay finite.
+
+    The same ``random_state`` gives bit-identical results for the same number
+    of BLAS threads. With another thread count, matrix products may add
+    their terms in another order and results differ in the last bits; fix it
+    with ``threadpoolctl.threadpool_limits``. ``transform``, ``score_samples``,
+    ``inverse_transform`` and ``sample`` allocate their buffers per call and
+    may be called from several threads at once.
+
+    ``fit`` accepts a ``numpy.memmap`` and reads it minibatch by minibatch,
+    without copying it into memory; for data in chunks, ``partial_fit`` runs
+    one epoch over each chunk (as ``dask_ml.wrappers.Incremental`` does).
 
     See Also
     --------
