@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._progress import report
 from ._sgvb import Workspace, score_rows, sgvb_loss_gradient
 
 
@@ -98,10 +99,11 @@ class Trainer:
         if self.val_rows is not None:
             value = float(np.mean(score_rows(model, self.X, self.val_rows)))
             history.validation_scores.append(value)
+        seconds = time.perf_counter() - tic
+        report(epoch, loss, seconds)
         if options.verbose:
             extra = f", validation ELBO = {value:.4f}" if self.val_rows is not None else ""
-            print(f"Epoch {epoch}, loss = {loss:.4f}{extra} ({time.perf_counter() - tic:.2f} s)",
-                  flush=True)
+            print(f"Epoch {epoch}, loss = {loss:.4f}{extra} ({seconds:.2f} s)", flush=True)
         if self.monitor.update(value, model.theta) and options.stop_when_converged:
             history.converged = True
             return False

@@ -91,7 +91,7 @@ def plot_manifold(vae, image_shape=None, n_per_side=15, dims=(0, 1), ax=None):
     images = vae.inverse_transform(Z)
     shape = _image_shape(images.shape[1], image_shape)
     ax = _axes(ax, (7, 7))
-    return _show(ax, tile_images(images, shape, n_per_side, gap=0),
+    return _show(ax, tile_images(images, shape, n_per_side),
                  f"decoder over latent dimensions {dims[0]} and {dims[1]}")
 
 
