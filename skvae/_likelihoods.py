@@ -4,8 +4,9 @@ An entry bundles everything the estimator needs from a likelihood:
 
 - ``n_outputs``: decoder outputs per data feature;
 - ``log_density(x, out, min_variance, log_p)``: log p(x|z) per decoder row;
-- ``nll_gradient(x, out, min_variance, scale, grad_out)``: writes
-  ``scale * d(-log p)/d out`` and returns the summed negative log-likelihood;
+- ``nll_gradient(x, out, min_variance, scale, grad_out, row_nll)``: writes
+  ``scale * d(-log p)/d out`` into ``grad_out`` and -log p(x|z) per decoder
+  row into ``row_nll`` (the caller sums them, in a fixed order);
 - ``mean(out, min_variance, result)``: E[x|z];
 - ``sample(mean_out, out, min_variance, rng)``: draws x ~ p(x|z);
 - ``check_data(X)``: raises ValueError for data outside the support;
@@ -58,16 +59,18 @@ def bernoulli_log_density(x, out, min_variance, log_p):
 
 
 @jit
-def bernoulli_nll_gradient(x, out, min_variance, scale, grad_out):
+def bernoulli_nll_gradient(x, out, min_variance, scale, grad_out, row_nll):
     n_rows = x.shape[0]
-    nll = 0.0
     for r in range(out.shape[0]):
         xr = x[r % n_rows]
+        total = 0.0
         for d in range(out.shape[1]):
             logit = out[r, d]
-            nll += softplus(logit) - xr[d] * logit
-            grad_out[r, d] = scale * (sigmoid(logit) - xr[d])
-    return nll
+            e = np.exp(-abs(logit))  # one exp serves softplus and sigmoid
+            total += max(logit, 0.0) + np.log1p(e) - xr[d] * logit
+            p = 1.0 / (1.0 + e) if logit >= 0.0 else e / (1.0 + e)
+            grad_out[r, d] = scale * (p - xr[d])
+        row_nll[r] = total
 
 
 @jit
@@ -126,24 +129,24 @@ def gaussian_log_density(x, out, min_variance, log_p):
 
 
 @jit
-def gaussian_nll_gradient(x, out, min_variance, scale, grad_out):
+def gaussian_nll_gradient(x, out, min_variance, scale, grad_out, row_nll):
     n_rows, n_features = x.shape
     log_floor = np.log(min_variance)
-    nll = 0.0
     for r in range(out.shape[0]):
         xr = x[r % n_rows]
+        total = 0.0
         for d in range(n_features):
             s = out[r, n_features + d]
             log_var = log_variance(s, log_floor)
             inv_var = np.exp(-log_var)
             diff = xr[d] - out[r, d]
             ratio = diff * diff * inv_var
-            nll += 0.5 * (log_var + ratio)
+            total += 0.5 * (log_var + ratio)
             grad_out[r, d] = -scale * diff * inv_var
             # d var / d s = exp(s), and exp(s) / var = exp(s - log_var) <= 1
             ds = 0.5 * scale * np.exp(s - log_var) * (1.0 - ratio) if s < MAX_S else 0.0
             grad_out[r, n_features + d] = ds
-    return nll + 0.5 * out.shape[0] * n_features * LOG_2PI
+        row_nll[r] = total + 0.5 * n_features * LOG_2PI
 
 
 @jit

@@ -107,9 +107,11 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws):
     out = forward(model.decoder, act, z, ws.dec)
 
     grad_out = ws.dec_grad[-1][: n_draws * n_rows]
-    nll = model.likelihood.nll_gradient(
-        x, out, model.min_variance, 1.0 / (n_rows * n_draws), grad_out
+    row_nll = ws.log_p[: n_draws * n_rows]
+    model.likelihood.nll_gradient(
+        x, out, model.min_variance, 1.0 / (n_rows * n_draws), grad_out, row_nll
     )
+    nll = float(row_nll.sum(dtype=np.float64))
     grad_z = ws.grad_z(n_draws * n_rows, n_latent)
     backward(model.decoder, grad_decoder, act, z, ws.dec, ws.dec_grad, grad_out, grad_z)
 

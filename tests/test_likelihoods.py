@@ -46,9 +46,10 @@ def test_gaussian_log_density_matches_scipy(dtype):
 def test_nll_gradient_returns_the_negative_log_density(likelihood):
     x, out = rows(likelihood, 6, 2, 5, seed=2)
     x = np.clip(x, 0, 1) if likelihood == "bernoulli" else x
-    grad = np.empty_like(out)
-    nll = LIKELIHOODS[likelihood].nll_gradient(x, out, 0.05, 1.0, grad)
-    assert np.isclose(nll, -ref.log_likelihood(x, out, likelihood, 0.05).sum(), rtol=1e-12)
+    grad, row_nll = np.empty_like(out), np.empty(len(out))
+    LIKELIHOODS[likelihood].nll_gradient(x, out, 0.05, 1.0, grad, row_nll)
+    np.testing.assert_allclose(row_nll, -ref.log_likelihood(x, out, likelihood, 0.05),
+                               rtol=1e-12)
 
 
 @pytest.mark.parametrize("likelihood", sorted(LIKELIHOODS))
@@ -56,9 +57,9 @@ def test_saturated_decoder_outputs_stay_finite(likelihood):
     x = np.array([[0.0, 1.0, 1.0, 0.0]])
     out = np.array([[800.0, -800.0, 800.0, -800.0] * LIKELIHOODS[likelihood].n_outputs])
     out = out[:, : 4 * LIKELIHOODS[likelihood].n_outputs]
-    grad = np.empty_like(out)
-    log_p = np.empty(1)
-    nll = LIKELIHOODS[likelihood].nll_gradient(x, out, 1e-4, 1.0, grad)
+    grad, row_nll, log_p = np.empty_like(out), np.empty(1), np.empty(1)
+    LIKELIHOODS[likelihood].nll_gradient(x, out, 1e-4, 1.0, grad, row_nll)
+    nll = row_nll[0]
     LIKELIHOODS[likelihood].log_density(x, out, 1e-4, log_p)
     assert np.isfinite(nll) and np.isfinite(grad).all() and np.isfinite(log_p).all()
     if likelihood == "bernoulli":  # exact: two correct and two wrong confident predictions
