@@ -1,0 +1,52 @@
+"""Training speed: one epoch of W, and a small fit of the bundled digits."""
+
+from typing import ClassVar
+
+import numpy as np
+
+from skvae import VAETransformer
+
+from .common import W_PARAMS, digits, quiet, workload_w
+
+
+class EpochW:
+    """Seconds per epoch of W (784-500-20, tanh, Bernoulli, batch 100, L=1, Adam)."""
+
+    params: ClassVar[list] = ["float32", "float64"]
+    param_names: ClassVar[list] = ["dtype"]
+    number, repeat, timeout = 1, 3, 300
+
+    def setup(self, dtype):
+        quiet()
+        self.X = workload_w(np.dtype(dtype).type)
+        VAETransformer(**W_PARAMS, max_iter=1).fit(self.X[:500])  # compile outside the timing
+
+    def time_epoch(self, dtype):
+        VAETransformer(**W_PARAMS, max_iter=1).fit(self.X)
+
+
+class FitDigits:
+    """A small fit: 20 epochs of the default model on the bundled digits."""
+
+    number, repeat = 1, 3
+
+    def setup(self):
+        quiet()
+        self.X, _ = digits()
+        VAETransformer(max_iter=1).fit(self.X[:200])
+
+    def time_fit(self):
+        VAETransformer(n_latent=5, max_iter=20, random_state=0).fit(self.X)
+
+
+class PeakMemoryW:
+    """Peak resident memory of fitting one epoch of W in float32 (data included)."""
+
+    timeout = 300
+
+    def setup(self):
+        quiet()
+        self.X = workload_w(np.float32)
+
+    def peakmem_fit(self):
+        VAETransformer(**W_PARAMS, max_iter=1).fit(self.X)
