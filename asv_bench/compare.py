@@ -1,0 +1,200 @@
+"""Side-by-side timing of one epoch of W: skvae against JAX, PyTorch and numpy.
+
+W: 60000 x 784 values in {0, 1}; encoder 784-500-20, decoder 20-500-784, tanh,
+Bernoulli likelihood from logits, analytic KL, batch 100, L = 1, Adam at 1e-3,
+one epoch. Implementations run in turn, round after round (timings on shared
+machines drift, so only side-by-side ratios mean much), each peer at its best
+thread setting. Peers that are not installed are skipped:
+``pip install jax jaxlib optax``; ``pip install torch==2.13.0`` (CPU build).
+
+    python asv_bench/compare.py --rounds 3 --dtype float32
+
+Prints a markdown table: median seconds per epoch, ratio to skvae, GFLOP/s.
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+N, D, H, J, M = 60000, 784, 500, 20, 100
+#: Multiply-adds of one step (forward + backward, both networks), times 2 flops.
+FLOP_PER_EPOCH = 2 * 3 * (D * H + H * 2 * J + J * H + H * D) * N
+
+
+def data(dtype):
+    return (np.random.default_rng(0).random((N, D)) < 0.3).astype(dtype)
+
+
+def run_skvae(X):
+    from skvae import VAETransformer
+
+    kw = {"n_latent": J, "hidden_layer_sizes": (H,), "likelihood": "bernoulli",
+          "batch_size": M, "max_iter": 1, "learning_rate_init": 1e-3, "random_state": 0}
+    warnings.simplefilter("ignore")
+    VAETransformer(**kw).fit(X[:1000])
+    return lambda: VAETransformer(**kw).fit(X)
+
+
+def glorot(rng, shape, dtype):
+    bound = np.sqrt(6.0 / sum(shape))
+    return rng.uniform(-bound, bound, shape).astype(dtype)
+
+
+def init_params(dtype):
+    rng = np.random.default_rng(0)
+    shapes = [(D, H), (H, 2 * J), (J, H), (H, D)]
+    return [p for s in shapes for p in (glorot(rng, s, dtype), np.zeros(s[1], dtype))]
+
+
+def run_numpy(X):
+    """Plain vectorized numpy, hand-written backprop, Adam."""
+    dtype = X.dtype
+
+    def epoch():
+        params = init_params(dtype)
+        m = [np.zeros_like(p) for p in params]
+        v = [np.zeros_like(p) for p in params]
+        rng = np.random.default_rng(0)
+        order = rng.permutation(N)
+        for t, start in enumerate(range(0, N, M), start=1):
+            x = X[order[start : start + M]]
+            w1, b1, w2, b2, w3, b3, w4, b4 = params
+            h = np.tanh(x @ w1 + b1)
+            head = h @ w2 + b2
+            mu, lv = head[:, :J], head[:, J:]
+            eps = rng.standard_normal(mu.shape).astype(dtype)
+            std = np.exp(0.5 * lv)
+            z = mu + std * eps
+            g = np.tanh(z @ w3 + b3)
+            logits = g @ w4 + b4
+            d_logits = (1 / (1 + np.exp(-logits)) - x) / M
+            d_g = (d_logits @ w4.T) * (1 - g * g)
+            d_z = d_g @ w3.T
+            d_head = np.concatenate([d_z + mu / M, 0.5 * (d_z * eps * std + (std * std - 1) / M)],
+                                    axis=1)
+            d_h = (d_head @ w2.T) * (1 - h * h)
+            grads = [x.T @ d_h, d_h.sum(0), h.T @ d_head, d_head.sum(0),
+                     z.T @ d_g, d_g.sum(0), g.T @ d_logits, d_logits.sum(0)]
+            step = 1e-3 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+            for p, gr, mi, vi in zip(params, grads, m, v):
+                mi *= 0.9
+                mi += 0.1 * gr
+                vi *= 0.999
+                vi += 0.001 * gr * gr
+                p -= step * mi / (np.sqrt(vi) + 1e-8)
+
+    return epoch
+
+
+def run_torch(X, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+    Xt = torch.from_numpy(X)
+
+    def epoch():
+        params = [torch.tensor(p, dtype=dtype, requires_grad=True) for p in init_params(X.dtype)]
+        opt = torch.optim.Adam(params, lr=1e-3)
+        gen = torch.Generator().manual_seed(0)
+        order = torch.randperm(N, generator=gen)
+        for start in range(0, N, M):
+            x = Xt[order[start : start + M]]
+            w1, b1, w2, b2, w3, b3, w4, b4 = params
+            head = torch.tanh(x @ w1 + b1) @ w2 + b2
+            mu, lv = head[:, :J], head[:, J:]
+            z = mu + torch.exp(0.5 * lv) * torch.randn(mu.shape, generator=gen, dtype=dtype)
+            logits = torch.tanh(z @ w3 + b3) @ w4 + b4
+            nll = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+            kl = 0.5 * (mu * mu + lv.exp() - lv - 1).sum()
+            loss = (nll + kl) / M
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+    return epoch
+
+
+def run_jax(X):
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    if X.dtype == np.float64:
+        jax.config.update("jax_enable_x64", True)
+    params = [jnp.asarray(p) for p in init_params(X.dtype)]
+    opt = optax.adam(1e-3)
+
+    def loss_fn(params, x, eps):
+        w1, b1, w2, b2, w3, b3, w4, b4 = params
+        head = jnp.tanh(x @ w1 + b1) @ w2 + b2
+        mu, lv = head[:, :J], head[:, J:]
+        logits = jnp.tanh((mu + jnp.exp(0.5 * lv) * eps) @ w3 + b3) @ w4 + b4
+        nll = jnp.sum(jnp.logaddexp(0, logits) - x * logits)
+        kl = 0.5 * jnp.sum(mu * mu + jnp.exp(lv) - lv - 1)
+        return (nll + kl) / M
+
+    @jax.jit
+    def step(params, state, x, eps):
+        grads = jax.grad(loss_fn)(params, x, eps)
+        updates, state = opt.update(grads, state)
+        return optax.apply_updates(params, updates), state
+
+    Xj = jnp.asarray(X)
+
+    def epoch():
+        p, state = params, opt.init(params)
+        key = jax.random.PRNGKey(0)
+        order = np.random.default_rng(0).permutation(N)
+        for start in range(0, N, M):
+            key, sub = jax.random.split(key)
+            eps = jax.random.normal(sub, (M, J), dtype=Xj.dtype)
+            p, state = step(p, state, Xj[order[start : start + M]], eps)
+        jax.block_until_ready(p)
+
+    return epoch
+
+
+def peers(X):
+    runs = {"skvae": run_skvae(X), "numpy": run_numpy(X)}
+    try:
+        for threads in (1, 2):
+            runs[f"PyTorch ({threads} thread{'s' * (threads > 1)})"] = run_torch(X, threads)
+    except ImportError:
+        print("PyTorch not installed: skipped")
+    try:
+        runs["JAX (jit)"] = run_jax(X)
+    except ImportError:
+        print("JAX not installed: skipped")
+    return runs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    args = parser.parse_args()
+    runs = peers(data(np.dtype(args.dtype).type))
+    for run in runs.values():  # compile and warm up outside the timing
+        run()
+    times = {name: [] for name in runs}
+    for _ in range(args.rounds):
+        for name, run in runs.items():
+            tic = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - tic)
+    base = np.median(times["skvae"])
+    print(f"\nOne epoch of W, {args.dtype}, median of {args.rounds} alternating rounds\n")
+    print("| implementation | s/epoch (median) | all rounds | time / skvae's | GFLOP/s |")
+    print("|---|---|---|---|---|")
+    for name, ts in times.items():
+        med = np.median(ts)
+        rounds = " ".join(f"{t:.2f}" for t in ts)
+        print(f"| {name} | {med:.2f} | {rounds} | {med / base:.2f} | "
+              f"{FLOP_PER_EPOCH / med / 1e9:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
