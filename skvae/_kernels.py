@@ -111,3 +111,14 @@ def dense_backward(a_in, weight, grad_out, grad_weight, grad_bias, grad_in):
         grad_bias += grad_out[i]
     if grad_in.shape[0] > 0:
         np.dot(grad_out, weight.T, grad_in)
+
+
+@jit
+def add_weight_decay(grad, theta, n_weights, l2):
+    """grad[:n] += l2 * theta[:n] in place; returns ||theta[:n]||^2 (the L2 penalty's norm)."""
+    total = 0.0
+    for i in range(n_weights):
+        w = theta[i]
+        grad[i] += l2 * w
+        total += w * w
+    return total

@@ -11,7 +11,7 @@ buffer is allocated per minibatch.
 import numpy as np
 from scipy.special import logsumexp
 
-from ._kernels import ACTIVATIONS
+from ._kernels import ACTIVATIONS, add_weight_decay
 from ._latent import (
     importance_log_weights,
     kl_to_standard_normal,
@@ -121,9 +121,7 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws):
 
     loss = (nll / n_draws + beta * kl) / n_rows
     if l2 > 0:
-        weights = model.theta[: model.layout.n_weights]
-        grad[: model.layout.n_weights] += l2 * weights
-        loss += 0.5 * l2 * float(weights @ weights)
+        loss += 0.5 * l2 * add_weight_decay(grad, model.theta, model.layout.n_weights, l2)
     return loss, nll / n_draws, kl
 
 
@@ -172,9 +170,7 @@ def iwae_rows(model, x, n_samples, rng, ws):
         eps = ws.eps(n_draws, n_rows, model.n_latent)
         rng.standard_normal(out=eps.reshape(-1), dtype=eps.dtype)
         log_px = _draw_log_px(model, x, head, eps, ws)
-        block = np.empty((n_draws, n_rows), dtype=eps.dtype)
-        importance_log_weights(head, eps, log_px, block)
-        log_w[start : start + n_draws] = block
+        importance_log_weights(head, eps, log_px, log_w[start : start + n_draws])
     return logsumexp(log_w, axis=0) - np.log(n_samples)
 
 
