@@ -43,7 +43,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     A deep latent Gaussian model p(x|z) p(z) with an amortized Gaussian
     posterior q(z|x), both multilayer perceptrons, fitted by maximizing the
     evidence lower bound (ELBO) with the SGVB estimator B of Kingma and
-    Welling (analytic KL term, reparameterized samples). ``transform`` maps
+    Welling (analytic KL term, reparameterized samples), or estimator A, or
+    the importance-weighted bound of Burda et al. ``transform`` maps
     data to posterior means in the latent space, ``inverse_transform`` decodes
     latent points, ``sample`` generates new data and ``score_samples`` gives
     a per-row ELBO usable as a density score.
@@ -58,12 +59,23 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     activation : {"tanh", "relu", "softplus", "leaky_relu"}, default="tanh"
         Activation of the hidden layers ("tanh" is the paper's;
         "leaky_relu" has slope 0.01 below zero).
-    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
-        Decoder distribution p(x|z). "gaussian" for real-valued data: the
-        decoder outputs a mean and a log-variance per feature (the paper's
-        appendix C.2), with the variance floored at ``min_variance``.
-        "bernoulli" for data in [0, 1], such as binary or scaled pixel
-        intensities: the decoder outputs logits.
+    likelihood : {"gaussian", "gaussian_unit", "bernoulli", \
+            "continuous_bernoulli", "poisson"}, default="gaussian"
+        Decoder distribution p(x|z), by the kind of data:
+
+        - "gaussian", real values: the decoder outputs a mean and a
+          log-variance per feature (the paper's appendix C.2), with the
+          variance floored at ``min_variance``;
+        - "gaussian_unit", real values: mean only, unit variance, so the
+          negative ELBO is half the squared reconstruction error plus a
+          constant (scale the data accordingly);
+        - "bernoulli", binary data in {0, 1} (values in [0, 1] are accepted
+          as probabilities): the decoder outputs logits;
+        - "continuous_bernoulli", values in [0, 1] that are not binary, such
+          as grey levels: the properly normalized density of Loaiza-Ganem
+          and Cunningham (2019), with logits as outputs;
+        - "poisson", counts (whole numbers >= 0): the decoder outputs
+          log-rates, clipped at 30.
     min_variance : float, default=1e-2
         Floor added to the Gaussian decoder's variance, in squared units of
         the data (for standardized data, a standard deviation of at least 0.1
@@ -73,7 +85,17 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         model fine detail, such as the paper's Frey Face results. Ignored by
         the Bernoulli likelihood.
     n_mc_samples : int, default=1
-        Monte Carlo draws of z per data point in each training step (L).
+        Monte Carlo draws of z per data point in each training step (L; the
+        k of the IWAE bound).
+    objective : {"elbo", "iwae"}, default="elbo"
+        Training objective: the evidence lower bound averaged over the
+        ``n_mc_samples`` draws, or the importance-weighted bound of Burda et
+        al. (2015) with k = ``n_mc_samples`` draws, which is tighter for
+        k > 1 (and equals the ELBO with ``kl_estimator="mc"`` for k = 1).
+    kl_estimator : {"analytic", "mc"}, default="analytic"
+        How the ELBO's KL term is computed: in closed form (the SGVB
+        estimator B) or from the draws as log q(z|x) - log p(z) (estimator
+        A). Ignored with ``objective="iwae"``, whose weights hold that term.
     batch_size : int, default=100
         Minibatch size M; clipped to the number of training rows.
     max_iter : int, default=200
@@ -85,7 +107,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         default size; the paper used Adagrad with 0.01 to 0.02.
     beta : float, default=1.0
         Weight of the KL term (1 gives the ELBO; other values the beta-VAE
-        objective).
+        objective). With ``objective="iwae"`` it weighs log p(z) - log q(z|x)
+        in each importance weight.
+    kl_warmup_epochs : int, default=0
+        The KL weight rises linearly, step by step, from 0 to ``beta`` over
+        this many epochs, a guard against posterior collapse. Epochs are
+        counted over the model's life, so ``partial_fit`` and ``warm_start``
+        continue the ramp. Convergence is not checked during the warm-up.
     alpha : float, default=0.0
         Precision of a Gaussian prior N(0, I / alpha) on the weights (the
         paper's N(0, I) prior is ``alpha=1``): the objective gains
@@ -120,8 +148,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
-        Mean negative ELBO per data point for each epoch (with ``beta`` != 1,
-        the beta-weighted objective).
+        Mean training objective per data point for each epoch: the negative
+        ELBO (with ``beta`` != 1 or during KL warm-up, the weighted
+        objective), or the negative IWAE bound.
     validation_scores_ : list of float or None
         Mean validation ELBO per epoch with ``early_stopping``, else None.
     best_validation_score_ : float or None
@@ -193,7 +222,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions(set(OPTIMIZERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "objective": [StrOptions({"elbo", "iwae"})],
+        "kl_estimator": [StrOptions({"analytic", "mc"})],
         "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -213,11 +245,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         likelihood="gaussian",
         min_variance=1e-2,
         n_mc_samples=1,
+        objective="elbo",
+        kl_estimator="analytic",
         batch_size=100,
         max_iter=200,
         solver="adam",
         learning_rate_init=3e-3,
         beta=1.0,
+        kl_warmup_epochs=0,
         alpha=0.0,
         early_stopping=False,
         validation_fraction=0.1,
@@ -233,11 +268,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.likelihood = likelihood
         self.min_variance = min_variance
         self.n_mc_samples = n_mc_samples
+        self.objective = objective
+        self.kl_estimator = kl_estimator
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.beta = beta
+        self.kl_warmup_epochs = kl_warmup_epochs
         self.alpha = alpha
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -296,7 +334,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         options = TrainingOptions(
             n_epochs=1 if incremental else self.max_iter,
             batch_size=min(self.batch_size, len(train_rows)), n_draws=self.n_mc_samples,
-            beta=self.beta, l2=self.alpha / len(train_rows), tol=self.tol,
+            beta=self.beta, l2=self.alpha / len(train_rows), kl_estimator=self.kl_estimator,
+            objective=self.objective, kl_warmup_epochs=self.kl_warmup_epochs, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
             stop_when_converged=not incremental,
         )

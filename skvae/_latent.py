@@ -53,11 +53,17 @@ def kl_to_standard_normal(head, kl):
 
 
 @jit
-def reparameterize_backward(head, eps, grad_z, kl_weight, grad_head):
-    """Gradient at ``head`` of (loss through z) + kl_weight * sum of KL terms.
+def reparameterize_backward(head, eps, grad_z, kl_weight, analytic, grad_head):
+    """Gradient at ``head`` of the loss through the draws z plus the KL term's own.
 
     ``grad_z`` is the gradient of the loss with respect to every draw ``z``.
-    Returns the sum over rows of the KL terms (unweighted).
+    With ``analytic`` (estimator B) the loss holds ``kl_weight`` times the
+    analytic KL of every row, whose gradient is added here. Otherwise the KL
+    is estimated from the draws (estimator A, or the IWAE bound): its part
+    through z is already in ``grad_z`` (see :func:`add_draw_kl_gradient`) and
+    what remains is the explicit ``-log_var / 2`` of log q, whose draw
+    weights sum to ``kl_weight`` per row.
+    Returns the sum over rows of the analytic KL terms (unweighted).
     """
     n_samples, n_rows, n_latent = eps.shape
     kl_total = 0.0
@@ -73,29 +79,71 @@ def reparameterize_backward(head, eps, grad_z, kl_weight, grad_head):
                 g = grad_z[s * n_rows + m, j]
                 g_mu += g
                 g_noise += g * eps[s, m, j]
-            grad_head[m, j] = g_mu + kl_weight * mu
+            g_log_var = 0.5 * np.sqrt(var) * g_noise
+            if analytic:
+                g_mu += kl_weight * mu
+                g_log_var += 0.5 * kl_weight * (var - 1.0)
+            else:
+                g_log_var -= 0.5 * kl_weight
+            grad_head[m, j] = g_mu
             inside = LOG_VAR_MIN < raw < LOG_VAR_MAX
-            grad_head[m, n_latent + j] = (
-                0.5 * (np.sqrt(var) * g_noise + kl_weight * (var - 1.0)) if inside else 0.0
-            )
+            grad_head[m, n_latent + j] = g_log_var if inside else 0.0
             kl_total += 0.5 * (mu * mu + var - log_var - 1.0)
     return kl_total
 
 
 @jit
-def importance_log_weights(head, eps, log_px, log_w):
-    """log p(x|z) + log p(z) - log q(z|x) for every draw, shape (L, n_rows).
+def draw_kl(head, eps, kl):
+    """log q(z|x) - log p(z) for every draw z = mu + sigma * eps, shape (L, n_rows).
 
-    ``log_px`` holds log p(x|z) for the stacked draws, shape (L * n_rows,).
+    The single-draw KL estimate of estimator A; its mean over draws is
+    unbiased for the analytic KL.
     """
     n_samples, n_rows, n_latent = eps.shape
     for s in range(n_samples):
         for m in range(n_rows):
-            total = log_px[s * n_rows + m]
+            total = 0.0
             for j in range(n_latent):
                 e = eps[s, m, j]
                 log_var = clip_log_var(head[m, n_latent + j])
                 z = head[m, j] + np.exp(0.5 * log_var) * e
-                # log N(z; 0, 1) - log N(z; mu, var); the 2*pi terms cancel.
-                total += 0.5 * (e * e + log_var - z * z)
-            log_w[s, m] = total
+                # log N(z; mu, var) - log N(z; 0, 1); the 2*pi terms cancel.
+                total += 0.5 * (z * z - e * e - log_var)
+            kl[s, m] = total
+
+
+@jit
+def add_draw_kl_gradient(z, weights, grad_z):
+    """Adds ``weights[s, m] * z`` to ``grad_z``: the gradient through z of the
+    draw-KL terms ``weights[s, m] * draw_kl[s, m]`` (d/dz of z^2 / 2).
+    """
+    n_samples, n_rows = weights.shape
+    for s in range(n_samples):
+        for m in range(n_rows):
+            w = weights[s, m]
+            r = s * n_rows + m
+            for j in range(z.shape[1]):
+                grad_z[r, j] += w * z[r, j]
+
+
+@jit
+def normalized_importance_weights(log_w, weights):
+    """Self-normalized weights over draws (axis 0) of ``log_w``, shape (L, n_rows).
+
+    Returns the sum over rows of log(1/L sum_s exp(log_w[s, m])), the IWAE
+    bound of each row, computed stably.
+    """
+    n_samples, n_rows = log_w.shape
+    total = 0.0
+    for m in range(n_rows):
+        peak = -np.inf
+        for s in range(n_samples):
+            peak = max(peak, log_w[s, m])
+        norm = 0.0
+        for s in range(n_samples):
+            weights[s, m] = np.exp(log_w[s, m] - peak)
+            norm += weights[s, m]
+        for s in range(n_samples):
+            weights[s, m] /= norm
+        total += peak + np.log(norm / n_samples)
+    return total

@@ -18,6 +18,7 @@ sees ``L * n_rows`` rows and row ``r`` belongs to data row ``r % n_rows``.
 Adding a likelihood means adding one entry to :data:`LIKELIHOODS`.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -89,14 +90,19 @@ def bernoulli_output_bias(X, min_variance):
     return np.log(p) - np.log1p(-p)
 
 
-def check_unit_interval(X):
-    low, high = np.min(X), np.max(X)
-    if low < 0 or high > 1:
-        raise ValueError(
-            "likelihood='bernoulli' needs data in [0, 1], but X has values in "
-            f"[{low:g}, {high:g}]. Rescale X (for example with MinMaxScaler) "
-            "or use likelihood='gaussian'."
-        )
+def unit_interval_check(name):
+    """A ``check_data`` for data in [0, 1], naming likelihood ``name`` in its error."""
+
+    def check(X):
+        low, high = np.min(X), np.max(X)
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"likelihood={name!r} needs data in [0, 1], but X has values in "
+                f"[{low:g}, {high:g}]. Rescale X (for example with MinMaxScaler) "
+                "or use likelihood='gaussian'."
+            )
+
+    return check
 
 
 # -- Gaussian: real data, decoder outputs [mean | s], var = exp(s) + floor ---
@@ -171,15 +177,208 @@ def gaussian_output_bias(X, min_variance):
 MAX_ABS_VALUE = 1e10
 
 
-def check_real(X):
-    """Finite real data, at a scale the network's arithmetic can square."""
-    biggest = max(abs(float(np.min(X))), abs(float(np.max(X))))
-    if biggest > MAX_ABS_VALUE:
+def real_check(name):
+    """A ``check_data`` for real data at a scale the network's arithmetic can square."""
+
+    def check(X):
+        biggest = max(abs(float(np.min(X))), abs(float(np.max(X))))
+        if biggest > MAX_ABS_VALUE:
+            raise ValueError(
+                f"X has values of magnitude up to {biggest:.3g}; likelihood={name!r} "
+                f"accepts at most {MAX_ABS_VALUE:.0e}, as larger values overflow the "
+                "network's arithmetic. Standardize X first (for example with "
+                "StandardScaler)."
+            )
+
+    return check
+
+
+# -- Gaussian with unit variance: decoder outputs the mean only --------------
+@jit
+def gaussian_unit_log_density(x, out, min_variance, log_p):
+    n_rows, n_features = x.shape
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(n_features):
+            diff = xr[d] - out[r, d]
+            total += diff * diff
+        log_p[r] = -0.5 * (total + n_features * LOG_2PI)
+
+
+@jit
+def gaussian_unit_nll_gradient(x, out, min_variance, scale, grad_out, row_nll):
+    n_rows, n_features = x.shape
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(n_features):
+            diff = out[r, d] - xr[d]
+            total += diff * diff
+            grad_out[r, d] = scale * diff
+        row_nll[r] = 0.5 * (total + n_features * LOG_2PI)
+
+
+def gaussian_unit_sample(mean, out, min_variance, rng):
+    return (mean + rng.standard_normal(mean.shape)).astype(mean.dtype)
+
+
+def gaussian_unit_output_bias(X, min_variance):
+    return column_moments(X)[0]
+
+
+# -- Continuous Bernoulli: data in [0, 1], decoder outputs logits eta --------
+# p(x | eta) = C(eta) * exp(eta * x - softplus(eta)), with the normalizing
+# constant C(eta) = eta / tanh(eta / 2) (2 at eta = 0); Loaiza-Ganem and
+# Cunningham (2019) write it in lambda = sigmoid(eta). Its closed forms cancel
+# catastrophically near eta = 0, where Taylor series take over.
+#: Below this |eta| the continuous Bernoulli uses Taylor series.
+CB_SERIES = 1e-2
+LOG_2 = np.log(2.0)
+
+
+@jit
+def cb_log_normalizer(eta):
+    """log C(eta) = log(eta / tanh(eta / 2)), even in eta."""
+    a = abs(float(eta))
+    if a < CB_SERIES:
+        a2 = a * a
+        return LOG_2 + np.log1p(a2 / 12.0 - a2 * a2 / 720.0)
+    # tanh(a / 2) = (1 - e^-a) / (1 + e^-a)
+    return np.log(a) - np.log(-np.expm1(-a)) + np.log1p(np.exp(-a))
+
+
+@jit
+def cb_log_normalizer_derivative(eta):
+    """d log C / d eta = 1 / eta - 1 / sinh(eta)."""
+    eta = float(eta)
+    if abs(eta) < CB_SERIES:
+        return eta / 6.0 - 7.0 * eta * eta * eta / 360.0
+    return 1.0 / eta - 1.0 / np.sinh(eta)
+
+
+@jit
+def cb_mean(eta):
+    """E[x | eta] = 1/2 + 1 / (2 tanh(eta / 2)) - 1 / eta."""
+    eta = float(eta)
+    if abs(eta) < CB_SERIES:
+        return 0.5 + eta / 12.0 - eta * eta * eta / 720.0
+    return 0.5 + 0.5 / np.tanh(0.5 * eta) - 1.0 / eta
+
+
+@jit
+def continuous_bernoulli_log_density(x, out, min_variance, log_p):
+    n_rows = x.shape[0]
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(out.shape[1]):
+            eta = out[r, d]
+            total += xr[d] * eta - softplus(eta) + cb_log_normalizer(eta)
+        log_p[r] = total
+
+
+@jit
+def continuous_bernoulli_nll_gradient(x, out, min_variance, scale, grad_out, row_nll):
+    n_rows = x.shape[0]
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(out.shape[1]):
+            eta = out[r, d]
+            total += softplus(eta) - xr[d] * eta - cb_log_normalizer(eta)
+            grad_out[r, d] = scale * (sigmoid(eta) - xr[d] - cb_log_normalizer_derivative(eta))
+        row_nll[r] = total
+
+
+@jit
+def continuous_bernoulli_mean(out, min_variance, result):
+    for r in range(out.shape[0]):
+        for d in range(out.shape[1]):
+            result[r, d] = cb_mean(out[r, d])
+
+
+def continuous_bernoulli_sample(mean, out, min_variance, rng):
+    """Inverse-CDF draws: x = log(1 + u (e^eta - 1)) / eta, u ~ U(0, 1)."""
+    eta = out.astype(np.float64)
+    u = rng.random(eta.shape)
+    a = np.where(np.abs(eta) < CB_SERIES, 1.0, eta)  # no division by ~0 below
+    with np.errstate(over="ignore", divide="ignore"):
+        # eta > 0: rewrite as 1 + log(u + (1 - u) e^-eta) / eta so e^eta cannot overflow
+        positive = 1.0 + np.log(u + (1.0 - u) * np.exp(-np.abs(a))) / a
+        negative = np.log1p(u * np.expm1(np.minimum(a, 0.0))) / a
+    x = np.where(eta > 0, positive, negative)
+    x = np.where(np.abs(eta) < CB_SERIES, u + 0.5 * eta * u * (1.0 - u), x)
+    return np.clip(x, 0.0, 1.0).astype(mean.dtype)
+
+
+# -- Poisson: counts, decoder outputs log-rates ------------------------------
+#: The log-rate is clipped above here (a rate of 1e13, beyond any count accepted).
+MAX_LOG_RATE = 30.0
+
+
+@jit
+def poisson_log_density(x, out, min_variance, log_p):
+    n_rows = x.shape[0]
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(out.shape[1]):
+            log_rate = min(out[r, d], MAX_LOG_RATE)
+            total += xr[d] * log_rate - np.exp(log_rate) - math.lgamma(xr[d] + 1.0)
+        log_p[r] = total
+
+
+@jit
+def poisson_nll_gradient(x, out, min_variance, scale, grad_out, row_nll):
+    n_rows = x.shape[0]
+    for r in range(out.shape[0]):
+        xr = x[r % n_rows]
+        total = 0.0
+        for d in range(out.shape[1]):
+            log_rate = out[r, d]
+            inside = log_rate < MAX_LOG_RATE
+            log_rate = min(log_rate, MAX_LOG_RATE)
+            rate = np.exp(log_rate)
+            total += rate - xr[d] * log_rate + math.lgamma(xr[d] + 1.0)
+            grad_out[r, d] = scale * (rate - xr[d]) if inside else 0.0
+        row_nll[r] = total
+
+
+@jit
+def poisson_mean(out, min_variance, result):
+    for r in range(out.shape[0]):
+        for d in range(out.shape[1]):
+            result[r, d] = np.exp(min(out[r, d], MAX_LOG_RATE))
+
+
+def poisson_sample(mean, out, min_variance, rng):
+    return rng.poisson(mean).astype(mean.dtype)
+
+
+def poisson_output_bias(X, min_variance):
+    return np.log(np.maximum(column_moments(X)[0], 1e-3))
+
+
+#: Largest count the Poisson likelihood accepts.
+MAX_COUNT = 1e10
+
+
+def check_counts(X, chunk=4096):
+    """Non-negative whole numbers; read in row chunks, so a memmap is not copied."""
+    low, high = float(np.min(X)), float(np.max(X))
+    if low < 0 or high > MAX_COUNT:
         raise ValueError(
-            f"X has values of magnitude up to {biggest:.3g}; likelihood='gaussian' accepts "
-            f"at most {MAX_ABS_VALUE:.0e}, as larger values overflow the network's "
-            "arithmetic. Standardize X first (for example with StandardScaler)."
+            f"likelihood='poisson' needs counts in [0, {MAX_COUNT:.0e}], but X has values "
+            f"in [{low:g}, {high:g}]."
         )
+    for start in range(0, X.shape[0], chunk):
+        part = X[start : start + chunk]
+        if not np.array_equal(part, np.floor(part)):
+            raise ValueError(
+                "likelihood='poisson' needs whole-number counts, but X has fractional "
+                "values. Use likelihood='gaussian' for real-valued data."
+            )
 
 
 @dataclass(frozen=True)
@@ -196,10 +395,23 @@ class Likelihood:
 LIKELIHOODS = {
     "bernoulli": Likelihood(
         1, bernoulli_log_density, bernoulli_nll_gradient, bernoulli_mean,
-        bernoulli_sample, check_unit_interval, bernoulli_output_bias,
+        bernoulli_sample, unit_interval_check("bernoulli"), bernoulli_output_bias,
+    ),
+    "continuous_bernoulli": Likelihood(
+        1, continuous_bernoulli_log_density, continuous_bernoulli_nll_gradient,
+        continuous_bernoulli_mean, continuous_bernoulli_sample,
+        unit_interval_check("continuous_bernoulli"), bernoulli_output_bias,
     ),
     "gaussian": Likelihood(
         2, gaussian_log_density, gaussian_nll_gradient, gaussian_mean,
-        gaussian_sample, check_real, gaussian_output_bias,
+        gaussian_sample, real_check("gaussian"), gaussian_output_bias,
+    ),
+    "gaussian_unit": Likelihood(
+        1, gaussian_unit_log_density, gaussian_unit_nll_gradient, gaussian_mean,
+        gaussian_unit_sample, real_check("gaussian_unit"), gaussian_unit_output_bias,
+    ),
+    "poisson": Likelihood(
+        1, poisson_log_density, poisson_nll_gradient, poisson_mean,
+        poisson_sample, check_counts, poisson_output_bias,
     ),
 }

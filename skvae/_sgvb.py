@@ -1,7 +1,8 @@
-"""The SGVB objective (estimator B of Kingma & Welling) and its evaluations.
+"""The training objectives (the SGVB ELBO and the IWAE bound) and their evaluations.
 
-:func:`sgvb_loss_gradient` is the training objective of one minibatch and
-its hand-derived gradient; :func:`elbo_rows` and :func:`iwae_rows` are the
+:func:`sgvb_loss_gradient` is the training objective of one minibatch (the
+ELBO with estimator A or B of Kingma & Welling, or the importance-weighted
+bound of Burda et al.) and its hand-derived gradient; :func:`elbo_rows` and :func:`iwae_rows` are the
 per-row estimates behind ``score_samples`` and ``marginal_log_likelihood``;
 :func:`encode_rows` and :func:`decode_rows` serve ``transform`` and
 ``inverse_transform``. All of them run on a :class:`Workspace` so that no
@@ -13,8 +14,10 @@ from scipy.special import logsumexp
 
 from ._kernels import ACTIVATIONS, add_weight_decay
 from ._latent import (
-    importance_log_weights,
+    add_draw_kl_gradient,
+    draw_kl,
     kl_to_standard_normal,
+    normalized_importance_weights,
     reparameterize,
     reparameterize_backward,
 )
@@ -73,6 +76,8 @@ class Workspace:
         self._z = np.empty(n_dec * n_latent, dtype=dtype)
         self._grad_z = np.empty(n_dec * n_latent, dtype=dtype)
         self.log_p = np.empty(n_dec, dtype=dtype)
+        self._draw_kl = np.empty(n_dec, dtype=dtype)
+        self._draw_weights = np.empty(n_dec, dtype=dtype)
         self.kl = np.empty(n_rows, dtype=dtype)
         self.no_rows = np.empty((0, layout.encoder_shapes[0][0]), dtype=dtype)
 
@@ -85,44 +90,81 @@ class Workspace:
     def grad_z(self, n_rows, n_latent):
         return self._grad_z[: n_rows * n_latent].reshape(n_rows, n_latent)
 
+    def draw_kl(self, n_draws, n_rows):
+        return self._draw_kl[: n_draws * n_rows].reshape(n_draws, n_rows)
 
-def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws):
+    def draw_weights(self, n_draws, n_rows):
+        return self._draw_weights[: n_draws * n_rows].reshape(n_draws, n_rows)
+
+
+def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic",
+                       objective="elbo"):
     """Minibatch objective and its gradient with respect to ``theta``.
 
-    loss = 1/M sum_m [ 1/L sum_l -log p(x_m | z_lm) + beta * KL(q(z|x_m) || p(z)) ]
-           + l2 / 2 * ||weights||^2
+    With ``objective="elbo"`` (Kingma & Welling)::
 
-    with z_lm = mu_m + sigma_m * eps_lm. Writes d loss / d theta into
-    ``grad`` (a flat buffer like ``theta``) and returns ``(loss, nll, kl)``,
-    where ``nll`` and ``kl`` are sums over the minibatch rows (``nll``
-    averaged over the L draws).
+        loss = 1/M sum_m [ 1/L sum_l -log p(x_m | z_lm) + beta * KL_m ] + l2/2 ||W||^2
+
+    where KL_m is the analytic KL (``kl_estimator="analytic"``, estimator B)
+    or its Monte Carlo estimate 1/L sum_l [log q(z_lm|x_m) - log p(z_lm)]
+    (``"mc"``, estimator A). With ``objective="iwae"`` (Burda et al.)::
+
+        loss = -1/M sum_m log 1/L sum_l w_lm + l2/2 ||W||^2,
+        log w_lm = log p(x_m | z_lm) - beta * [log q(z_lm|x_m) - log p(z_lm)]
+
+    whose gradient weights each draw by its normalized importance weight.
+    In both, z_lm = mu_m + sigma_m * eps_lm. Writes d loss / d theta into
+    ``grad`` (a flat buffer like ``theta``) and returns ``(loss, total)``:
+    ``total`` is the sum over the minibatch rows of the per-row objective,
+    without the weight penalty.
     """
     n_draws, n_rows, n_latent = eps.shape
+    n_dec = n_draws * n_rows
     act = model.activation
     grad_encoder, grad_decoder = model.layout.views(grad)
+    iwae = objective == "iwae"
+    analytic = kl_estimator == "analytic" and not iwae
 
     head = forward(model.encoder, act, x, ws.enc)
-    z = ws.z(n_draws * n_rows, n_latent)
+    z = ws.z(n_dec, n_latent)
     reparameterize(head, eps, z)
     out = forward(model.decoder, act, z, ws.dec)
 
-    grad_out = ws.dec_grad[-1][: n_draws * n_rows]
-    row_nll = ws.log_p[: n_draws * n_rows]
+    grad_out = ws.dec_grad[-1][:n_dec]
+    row_nll = ws.log_p[:n_dec]
     model.likelihood.nll_gradient(
-        x, out, model.min_variance, 1.0 / (n_rows * n_draws), grad_out, row_nll
+        x, out, model.min_variance, 1.0 if iwae else 1.0 / n_dec, grad_out, row_nll
     )
-    nll = float(row_nll.sum(dtype=np.float64))
-    grad_z = ws.grad_z(n_draws * n_rows, n_latent)
+    if not analytic:
+        kl_draws = ws.draw_kl(n_draws, n_rows)
+        draw_kl(head, eps, kl_draws)
+        weights = ws.draw_weights(n_draws, n_rows)  # of each draw's KL term in the loss
+        if iwae:
+            np.multiply(kl_draws, -beta, out=weights)
+            weights -= row_nll.reshape(n_draws, n_rows)  # log w
+            total = -normalized_importance_weights(weights, weights)
+            weights /= n_rows
+            grad_out *= weights.reshape(n_dec, 1)
+            weights *= beta
+        else:
+            weights.fill(beta / n_dec)
+            total = (float(row_nll.sum(dtype=np.float64))
+                     + beta * float(kl_draws.sum(dtype=np.float64))) / n_draws
+    grad_z = ws.grad_z(n_dec, n_latent)
     backward(model.decoder, grad_decoder, act, z, ws.dec, ws.dec_grad, grad_out, grad_z)
+    if not analytic:
+        add_draw_kl_gradient(z, weights, grad_z)
 
     grad_head = ws.enc_grad[-1][:n_rows]
-    kl = reparameterize_backward(head, eps, grad_z, beta / n_rows, grad_head)
+    kl = reparameterize_backward(head, eps, grad_z, beta / n_rows, analytic, grad_head)
     backward(model.encoder, grad_encoder, act, x, ws.enc, ws.enc_grad, grad_head, ws.no_rows)
 
-    loss = (nll / n_draws + beta * kl) / n_rows
+    if analytic:
+        total = float(row_nll.sum(dtype=np.float64)) / n_draws + beta * kl
+    loss = total / n_rows
     if l2 > 0:
         loss += 0.5 * l2 * add_weight_decay(grad, model.theta, model.layout.n_weights, l2)
-    return loss, nll / n_draws, kl
+    return loss, total
 
 
 def encode_rows(model, x, ws):
@@ -169,8 +211,10 @@ def iwae_rows(model, x, n_samples, rng, ws):
         n_draws = min(ws.n_draws, n_samples - start)
         eps = ws.eps(n_draws, n_rows, model.n_latent)
         rng.standard_normal(out=eps.reshape(-1), dtype=eps.dtype)
-        log_px = _draw_log_px(model, x, head, eps, ws)
-        importance_log_weights(head, eps, log_px, log_w[start : start + n_draws])
+        log_px = _draw_log_px(model, x, head, eps, ws).reshape(n_draws, n_rows)
+        kl = ws.draw_kl(n_draws, n_rows)
+        draw_kl(head, eps, kl)
+        np.subtract(log_px, kl, out=log_w[start : start + n_draws])
     return logsumexp(log_w, axis=0) - np.log(n_samples)
 
 

@@ -31,6 +31,9 @@ class TrainingOptions:
     n_draws: int
     beta: float
     l2: float
+    kl_estimator: str
+    objective: str
+    kl_warmup_epochs: int
     tol: float
     n_iter_no_change: int
     verbose: int
@@ -85,7 +88,7 @@ class Trainer:
         tic = time.perf_counter()
         snapshot = model.theta.copy(), self.optimizer.get_state()
         loss = run_epoch(model, self.optimizer, self.X, self.train_rows, options, self.rng,
-                         self.ws, self.grad, interrupt)
+                         self.ws, self.grad, interrupt, epoch)
         if interrupt.raised or not (np.isfinite(loss) and np.isfinite(model.theta).all()):
             model.theta[:] = snapshot[0]
             self.optimizer.set_state(snapshot[1])
@@ -104,7 +107,15 @@ class Trainer:
         if options.verbose:
             extra = f", validation ELBO = {value:.4f}" if self.val_rows is not None else ""
             print(f"Epoch {epoch}, loss = {loss:.4f}{extra} ({seconds:.2f} s)", flush=True)
-        if self.monitor.update(value, model.theta) and options.stop_when_converged:
+        # During KL warm-up the training loss is not yet the objective, and no
+        # run of epochs without improvement counts.
+        warming_up = epoch <= options.kl_warmup_epochs
+        if warming_up and self.val_rows is None:
+            return True
+        stop = self.monitor.update(value, model.theta)
+        if warming_up:
+            self.monitor.no_improvement_count = 0
+        elif stop and options.stop_when_converged:
             history.converged = True
             return False
         return True
@@ -120,17 +131,29 @@ def _stop_message(epoch, interrupted):
             "check the scale of X.")
 
 
-def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt):
+def kl_weight(beta, warmup_epochs, epochs_done):
+    """The KL weight after ``epochs_done`` epochs (fractional): it rises
+    linearly from 0 to ``beta`` over ``warmup_epochs``, then stays at ``beta``.
+    """
+    if warmup_epochs <= 0 or epochs_done >= warmup_epochs:
+        return beta
+    return beta * epochs_done / warmup_epochs
+
+
+def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt, epoch=1):
     """One pass over ``X[rows]`` in shuffled minibatches; updates ``model.theta``.
 
-    Returns the mean per-row negative (beta-weighted) ELBO over the epoch, or
-    NaN as soon as a minibatch loss is not finite, including the loss of the
-    last minibatch after the epoch's final update. Stops after the current
-    minibatch when ``interrupt.raised`` is set.
+    ``epoch`` (counted from 1 over the model's life) sets the KL weight of
+    each minibatch during warm-up. Returns the mean per-row objective over
+    the epoch (the negative ELBO with each step's KL weight, or the negative
+    IWAE bound), or NaN as soon as a minibatch loss is not finite, including
+    the loss of the last minibatch after the epoch's final update. Stops
+    after the current minibatch when ``interrupt.raised`` is set.
     """
     order = rows[rng.permutation(len(rows))]
     total = 0.0
     batch_size, n_draws = options.batch_size, options.n_draws
+    terms = options.kl_estimator, options.objective
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         idx.sort()  # in place: sequential reads from a memmap, same minibatch
@@ -138,15 +161,17 @@ def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt):
         np.take(X, idx, axis=0, out=x, mode="clip")
         eps = ws.eps(n_draws, len(idx), model.n_latent)
         rng.standard_normal(out=eps.reshape(-1), dtype=eps.dtype)
-        loss, nll, kl = sgvb_loss_gradient(model, x, eps, options.beta, options.l2, grad, ws)
+        beta = kl_weight(options.beta, options.kl_warmup_epochs,
+                         epoch - 1 + start / len(order))
+        loss, row_total = sgvb_loss_gradient(model, x, eps, beta, options.l2, grad, ws, *terms)
         if not np.isfinite(loss):
             return np.nan
         optimizer.step(model.theta, grad)
-        total += nll + options.beta * kl
+        total += row_total
         if interrupt.raised:
             break
     # Each loss above was computed before its update: check the last update too.
-    loss, _, _ = sgvb_loss_gradient(model, x, eps, options.beta, options.l2, grad, ws)
+    loss, _ = sgvb_loss_gradient(model, x, eps, beta, options.l2, grad, ws, *terms)
     return total / len(order) if np.isfinite(loss) else np.nan
 
 

@@ -9,7 +9,9 @@ Written from the documented conventions only, sharing no code with skvae:
 - draws are stacked as ``z[l * M + m] = mu[m] + exp(log_var[m] / 2) * eps[l, m]``;
 - the encoder's log-variance is clipped to [-30, 20];
 - the Gaussian decoder emits ``[mean | s]`` with variance
-  ``exp(min(s, 50)) + min_variance``.
+  ``exp(min(s, 50)) + min_variance``; "gaussian_unit" emits the mean (variance 1);
+- the Bernoulli and continuous Bernoulli decoders emit logits, the Poisson
+  decoder log-rates clipped at 30.
 
 Everything is computed in float64, slowly and obviously.
 """
@@ -17,9 +19,11 @@ Everything is computed in float64, slowly and obviously.
 from itertools import pairwise
 
 import numpy as np
-from scipy.special import expit, log_expit
+from scipy import stats
+from scipy.special import expit, gammaln, log_expit, logsumexp
 
-N_OUTPUTS = {"bernoulli": 1, "gaussian": 2}
+N_OUTPUTS = {"bernoulli": 1, "continuous_bernoulli": 1, "gaussian": 2, "gaussian_unit": 1,
+             "poisson": 1}
 
 ACTIVATIONS = {
     "tanh": np.tanh,
@@ -74,13 +78,30 @@ def log_likelihood(x, out, likelihood, min_variance):
     xr = np.tile(np.asarray(x, dtype=np.float64), (out.shape[0] // len(x), 1))
     if likelihood == "bernoulli":
         return np.sum(xr * log_expit(out) + (1 - xr) * log_expit(-out), axis=1)
+    if likelihood == "continuous_bernoulli":
+        # Loaiza-Ganem & Cunningham: C(lam) = 2 artanh(1 - 2 lam) / (1 - 2 lam)
+        lam = expit(out)
+        log_c = np.log(2 * np.arctanh(1 - 2 * lam) / (1 - 2 * lam))
+        return np.sum(xr * log_expit(out) + (1 - xr) * log_expit(-out) + log_c, axis=1)
+    if likelihood == "poisson":
+        log_rate = np.minimum(out, 30.0)
+        return np.sum(xr * log_rate - np.exp(log_rate) - gammaln(xr + 1), axis=1)
     d = xr.shape[1]
+    if likelihood == "gaussian_unit":
+        return np.sum(-0.5 * (np.log(2 * np.pi) + (xr - out) ** 2), axis=1)
     mean, var = out[:, :d], np.exp(np.minimum(out[:, d:], 50.0)) + min_variance
     return np.sum(-0.5 * (np.log(2 * np.pi * var) + (xr - mean) ** 2 / var), axis=1)
 
 
 def decoder_mean(out, likelihood, n_features):
-    return expit(out) if likelihood == "bernoulli" else out[:, :n_features]
+    if likelihood == "bernoulli":
+        return expit(out)
+    if likelihood == "continuous_bernoulli":
+        lam = expit(out)
+        return lam / (2 * lam - 1) + 1 / (2 * np.arctanh(1 - 2 * lam))
+    if likelihood == "poisson":
+        return np.exp(np.minimum(out, 30.0))
+    return out[:, :n_features]
 
 
 def kl_standard_normal(mu, log_var):
@@ -100,20 +121,31 @@ def encode(theta, x, n_latent, hidden, activation, likelihood):
     return head[:, :n_latent], np.clip(head[:, n_latent:], -30.0, 20.0), pre
 
 
-def objective(theta, x, eps, hidden, activation, likelihood, beta, l2, min_variance):
-    """The minibatch SGVB objective and the smallest |hidden pre-activation|.
+def objective(theta, x, eps, hidden, activation, likelihood, beta, l2, min_variance,
+              kl_estimator="analytic", bound="elbo"):
+    """The minibatch objective and the smallest |hidden pre-activation|.
 
-    loss = 1/M sum_m [1/L sum_l -log p(x_m|z_lm) + beta KL_m] + l2/2 ||W||^2
+    elbo:  loss = 1/M sum_m [1/L sum_l -log p(x_m|z_lm) + beta KL_m] + l2/2 ||W||^2,
+           KL_m analytic, or 1/L sum_l [log q(z_lm|x_m) - log p(z_lm)] ("mc");
+    iwae:  loss = -1/M sum_m log 1/L sum_l exp(log p(x_m|z_lm)
+                  + beta [log p(z_lm) - log q(z_lm|x_m)]) + l2/2 ||W||^2.
     """
     n_draws, m, n_latent = eps.shape
     (ew, eb), (dw, db) = split(theta, x.shape[1], n_latent, hidden, likelihood)
     head, pre_e = mlp(x, ew, eb, activation)
     mu, log_var = head[:, :n_latent], np.clip(head[:, n_latent:], -30.0, 20.0)
-    z = (mu[None] + np.exp(0.5 * log_var)[None] * eps).reshape(n_draws * m, n_latent)
-    out, pre_d = mlp(z, dw, db, activation)
-    nll = -log_likelihood(x, out, likelihood, min_variance).sum() / n_draws
-    kl = kl_standard_normal(mu, log_var).sum()
+    z3 = mu[None] + np.exp(0.5 * log_var)[None] * eps
+    out, pre_d = mlp(z3.reshape(n_draws * m, n_latent), dw, db, activation)
+    log_px = log_likelihood(x, out, likelihood, min_variance).reshape(n_draws, m)
+    sd = np.exp(0.5 * log_var)[None]
+    log_ratio = (stats.norm.logpdf(z3, mu[None], sd) - stats.norm.logpdf(z3)).sum(axis=2)
+    if bound == "iwae":
+        data = -np.sum(logsumexp(log_px - beta * log_ratio, axis=0) - np.log(n_draws))
+    else:
+        kl = (kl_standard_normal(mu, log_var).sum() if kl_estimator == "analytic"
+              else log_ratio.sum() / n_draws)
+        data = -log_px.sum() / n_draws + beta * kl
     weights = np.concatenate([w.ravel() for w in ew + dw])
-    loss = (nll + beta * kl) / m + 0.5 * l2 * weights @ weights
+    loss = data / m + 0.5 * l2 * weights @ weights
     margin = min((np.abs(p).min() for p in pre_e + pre_d), default=np.inf)
     return loss, margin

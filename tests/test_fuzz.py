@@ -18,6 +18,7 @@ from skvae import VAETransformer
 #: What a documented refusal of data says.
 DOCUMENTED = re.compile(
     r"needs data in \[0, 1\]|magnitude|leaves no training or no validation rows"
+    r"|needs counts|needs whole-number counts"
 )
 
 
@@ -29,6 +30,7 @@ def cases(draw):
     width = 32 if dtype == np.float32 else 64
     elements = draw(st.sampled_from([  # one scale per array: most can be fitted
         st.floats(0, 1, width=width),
+        st.integers(0, 30).map(float),
         st.floats(-100, 100, width=width),
         st.floats(-1e10, 1e10, width=width),
         st.floats(allow_nan=False, allow_infinity=False, width=width),
@@ -38,7 +40,11 @@ def cases(draw):
         "n_latent": draw(st.integers(1, 3)),
         "hidden_layer_sizes": tuple(draw(st.lists(st.integers(1, 6), min_size=1, max_size=2))),
         "activation": draw(st.sampled_from(["tanh", "relu", "softplus", "leaky_relu"])),
-        "likelihood": draw(st.sampled_from(["gaussian", "bernoulli"])),
+        "likelihood": draw(st.sampled_from(["gaussian", "gaussian_unit", "bernoulli",
+                                            "continuous_bernoulli", "poisson"])),
+        "objective": draw(st.sampled_from(["elbo", "iwae"])),
+        "kl_estimator": draw(st.sampled_from(["analytic", "mc"])),
+        "kl_warmup_epochs": draw(st.integers(0, 3)),
         "solver": draw(st.sampled_from(["adam", "adagrad", "sgd"])),
         "learning_rate_init": draw(st.sampled_from([1e-3, 0.1, 10.0])),
         "n_mc_samples": draw(st.integers(1, 2)),

@@ -1,4 +1,6 @@
-"""The hand-derived SGVB gradient against central finite differences.
+"""The hand-derived gradients against central finite differences.
+
+Every likelihood, both KL estimators and both objectives (ELBO and IWAE).
 
 Hypothesis chooses the architecture and the settings; a seeded generator
 draws parameter values, data and the fixed noise. The oracle is the plain
@@ -35,6 +37,8 @@ def problems(draw):
         "beta": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])),
         "l2": draw(st.sampled_from([0.0, 0.3])),
         "min_variance": draw(st.sampled_from([1e-3, 0.1])),
+        "kl_estimator": draw(st.sampled_from(["analytic", "mc"])),
+        "objective": draw(st.sampled_from(["elbo", "iwae"])),
         "seed": draw(st.integers(0, 2**31 - 1)),
     }
 
@@ -45,7 +49,12 @@ def make_case(p):
                            LIKELIHOODS[p["likelihood"]].n_outputs)
     theta = rng.normal(0.0, 0.5, layout.n_params)
     shape = (p["n_rows"], p["n_features"])
-    x = rng.random(shape) if p["likelihood"] == "bernoulli" else rng.normal(size=shape)
+    if p["likelihood"] in ("bernoulli", "continuous_bernoulli"):
+        x = rng.random(shape)
+    elif p["likelihood"] == "poisson":
+        x = rng.poisson(2.0, shape).astype(float)
+    else:
+        x = rng.normal(size=shape)
     eps = rng.standard_normal((p["n_draws"], p["n_rows"], p["n_latent"]))
     return layout, theta, x, eps
 
@@ -55,16 +64,18 @@ def analytic(p, layout, theta, x, eps):
                      p["min_variance"], theta.copy())
     ws = Workspace(layout, p["n_rows"], p["n_draws"], np.float64)
     grad = np.full_like(theta, np.nan)
-    loss, _, _ = sgvb_loss_gradient(model, x, eps, p["beta"], p["l2"], grad, ws)
+    loss, _ = sgvb_loss_gradient(model, x, eps, p["beta"], p["l2"], grad, ws,
+                                 p["kl_estimator"], p["objective"])
     return loss, grad
 
 
 def reference_loss(p, theta, x, eps):
     return ref.objective(theta, x, eps, p["hidden"], p["activation"], p["likelihood"],
-                         p["beta"], p["l2"], p["min_variance"])
+                         p["beta"], p["l2"], p["min_variance"], p["kl_estimator"],
+                         p["objective"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_gradient_matches_central_differences(p):
     layout, theta, x, eps = make_case(p)
@@ -90,18 +101,21 @@ def test_gradient_matches_central_differences(p):
     assert rel_err.max() < RTOL, (int(rel_err.argmax()), grad, numeric)
 
 
+@pytest.mark.parametrize(("kl_estimator", "objective"),
+                         [("analytic", "elbo"), ("mc", "elbo"), ("analytic", "iwae")])
 @pytest.mark.parametrize("likelihood", sorted(LIKELIHOODS))
-def test_float32_gradient_agrees_with_float64(likelihood):
+def test_float32_gradient_agrees_with_float64(likelihood, kl_estimator, objective):
     p = {"hidden": (6, 5), "n_latent": 3, "n_draws": 2, "n_rows": 7, "n_features": 4,
          "likelihood": likelihood, "activation": "tanh", "beta": 1.0, "l2": 0.1,
-         "min_variance": 0.01, "seed": 3}
+         "min_variance": 0.01, "kl_estimator": kl_estimator, "objective": objective,
+         "seed": 3}
     layout, theta, x, eps = make_case(p)
     loss64, grad64 = analytic(p, layout, theta, x, eps)
     model = VAEModel(layout, ACTIVATIONS["tanh"], LIKELIHOODS[likelihood], 0.01,
                      theta.astype(np.float32))
     ws = Workspace(layout, 7, 2, np.float32)
     grad32 = np.empty(theta.size, dtype=np.float32)
-    loss32, _, _ = sgvb_loss_gradient(model, x.astype(np.float32), eps.astype(np.float32),
-                                      1.0, 0.1, grad32, ws)
+    loss32, _ = sgvb_loss_gradient(model, x.astype(np.float32), eps.astype(np.float32),
+                                   1.0, 0.1, grad32, ws, kl_estimator, objective)
     assert np.isclose(loss32, loss64, rtol=1e-5)
     np.testing.assert_allclose(grad32, grad64, rtol=2e-3, atol=2e-5 * np.abs(grad64).max())

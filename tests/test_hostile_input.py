@@ -97,7 +97,7 @@ TABLE = [
      (InvalidParameterError, "n_latent")),
     ("invalid parameter: hidden_layer_sizes=(4, 0)", "fit", CLEAN,
      {"hidden_layer_sizes": (4, 0)}, (InvalidParameterError, "hidden_layer_sizes")),
-    ("invalid parameter: likelihood='poisson'", "fit", CLEAN, {"likelihood": "poisson"},
+    ("invalid parameter: likelihood='laplace'", "fit", CLEAN, {"likelihood": "laplace"},
      (InvalidParameterError, "likelihood")),
 ]
 

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.special import logsumexp, softmax
 
 from skvae._latent import (
-    importance_log_weights,
+    draw_kl,
     kl_to_standard_normal,
+    normalized_importance_weights,
     reparameterize,
     reparameterize_backward,
 )
@@ -45,22 +47,50 @@ def test_reparameterize_backward_returns_the_kl_sum():
     kl = np.empty(4)
     kl_to_standard_normal(head, kl)
     grad_head = np.empty_like(head)
-    total = reparameterize_backward(head, eps, np.zeros((8, 3)), 1.0, grad_head)
+    total = reparameterize_backward(head, eps, np.zeros((8, 3)), 1.0, True, grad_head)
     assert np.isclose(total, kl.sum(), rtol=1e-14)
     # with no loss through z, the gradient is the KL's: mu and (var - 1) / 2
     np.testing.assert_allclose(grad_head[:, :3], head[:, :3])
     np.testing.assert_allclose(grad_head[:, 3:], 0.5 * np.expm1(head[:, 3:]))
 
 
-def test_importance_log_weights_match_scipy_densities():
+def test_draw_kl_matches_scipy_densities():
     head, eps = head_and_eps(n_draws=3)
-    log_px = np.random.default_rng(1).normal(size=12)
-    log_w = np.empty((3, 4))
-    importance_log_weights(head, eps, log_px, log_w)
+    kl = np.empty((3, 4))
+    draw_kl(head, eps, kl)
     z = head[None, :, :3] + np.exp(0.5 * head[None, :, 3:]) * eps
     log_prior = stats.norm.logpdf(z).sum(axis=2)
     log_q = stats.norm.logpdf(z, head[None, :, :3], np.exp(0.5 * head[None, :, 3:])).sum(axis=2)
-    np.testing.assert_allclose(log_w, log_px.reshape(3, 4) + log_prior - log_q, rtol=1e-12)
+    np.testing.assert_allclose(kl, log_q - log_prior, rtol=1e-12)
+
+
+def test_draw_kl_averages_to_the_analytic_kl():
+    head, _ = head_and_eps(n_rows=2)
+    eps = np.random.default_rng(7).standard_normal((200000, 2, 3))
+    kl_draws, kl = np.empty((200000, 2)), np.empty(2)
+    draw_kl(head, eps, kl_draws)
+    kl_to_standard_normal(head, kl)
+    standard_error = kl_draws.std(axis=0) / np.sqrt(len(kl_draws))
+    assert np.all(np.abs(kl_draws.mean(axis=0) - kl) < 4 * standard_error)
+
+
+def test_normalized_importance_weights_match_scipy():
+    log_w = np.random.default_rng(2).normal(0.0, 30.0, (5, 3)) - 1000.0
+    weights = np.empty_like(log_w)
+    total = normalized_importance_weights(log_w, weights)
+    np.testing.assert_allclose(weights, softmax(log_w, axis=0), rtol=1e-12)
+    assert total == pytest.approx(np.sum(logsumexp(log_w, axis=0) - np.log(5)), rel=1e-14)
+
+
+def test_mc_backward_adds_the_explicit_log_q_term_only():
+    head, eps = head_and_eps()
+    grad_z = np.random.default_rng(3).normal(size=(8, 3))
+    analytic, mc = np.empty_like(head), np.empty_like(head)
+    reparameterize_backward(head, eps, grad_z, 0.5, True, analytic)
+    reparameterize_backward(head, eps, grad_z, 0.5, False, mc)
+    path = analytic - np.column_stack([0.5 * head[:, :3], 0.25 * np.expm1(head[:, 3:])])
+    np.testing.assert_allclose(mc[:, :3], path[:, :3], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(mc[:, 3:], path[:, 3:] - 0.25, rtol=1e-12, atol=1e-15)
 
 
 def test_extreme_log_variances_are_clipped_with_zero_gradient():
@@ -69,7 +99,7 @@ def test_extreme_log_variances_are_clipped_with_zero_gradient():
     kl, z, grad = np.empty(3), np.empty((3, 1)), np.empty_like(head)
     kl_to_standard_normal(head, kl)
     reparameterize(head, eps, z)
-    reparameterize_backward(head, eps, np.ones((3, 1)), 1.0, grad)
+    reparameterize_backward(head, eps, np.ones((3, 1)), 1.0, True, grad)
     assert np.isfinite(kl).all() and np.isfinite(z).all() and np.isfinite(grad).all()
     assert kl[0] == pytest.approx(0.5 * (0.25 + np.exp(20.0) - 20.0 - 1.0))
     assert z[1, 0] == pytest.approx(0.5 + np.exp(-15.0))

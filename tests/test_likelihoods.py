@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import integrate, stats
 from scipy.special import expit
 
 from skvae._likelihoods import LIKELIHOODS
@@ -16,6 +16,10 @@ def rows(likelihood, n_rows, n_draws, n_features, seed, scale=3.0):
     out = rng.normal(0.0, scale, (n_rows * n_draws, n_out * n_features))
     if likelihood == "bernoulli":
         x = rng.integers(0, 2, (n_rows, n_features)).astype(float)
+    elif likelihood == "continuous_bernoulli":
+        x = rng.random((n_rows, n_features))
+    elif likelihood == "poisson":
+        x = rng.poisson(3.0, (n_rows, n_features)).astype(float)
     else:
         x = rng.normal(size=(n_rows, n_features))
     return x, out
@@ -42,10 +46,110 @@ def test_gaussian_log_density_matches_scipy(dtype):
     np.testing.assert_allclose(log_p, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gaussian_unit_log_density_matches_scipy(dtype):
+    x, out = rows("gaussian_unit", 4, 2, 3, seed=1)
+    log_p = np.empty(len(out), dtype=dtype)
+    LIKELIHOODS["gaussian_unit"].log_density(x.astype(dtype), out.astype(dtype), 0.01, log_p)
+    expected = stats.norm.logpdf(np.tile(x, (2, 1)), out).sum(axis=1)
+    np.testing.assert_allclose(log_p, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_poisson_log_density_matches_scipy(dtype):
+    x, out = rows("poisson", 4, 2, 3, seed=1, scale=1.5)
+    log_p = np.empty(len(out), dtype=dtype)
+    LIKELIHOODS["poisson"].log_density(x.astype(dtype), out.astype(dtype), 0.01, log_p)
+    expected = stats.poisson.logpmf(np.tile(x, (2, 1)), np.exp(out)).sum(axis=1)
+    np.testing.assert_allclose(log_p, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+# Logits on both sides of the Taylor-series switch at |eta| = 1e-2, and far out.
+CB_LOGITS = [-40.0, -3.0, -0.5, -0.0101, -0.0099, -1e-7, 0.0, 1e-7, 0.0099, 0.0101, 0.5, 3.0,
+             40.0]
+
+
+def cb_density(eta):
+    """exp(log_density) of the kernel on a grid of x, as a function for quad."""
+    def density(x):
+        log_p = np.empty(1)
+        LIKELIHOODS["continuous_bernoulli"].log_density(np.array([[x]]), np.array([[eta]]),
+                                                        0.0, log_p)
+        return np.exp(log_p[0])
+    return density
+
+
+@pytest.mark.parametrize("eta", CB_LOGITS)
+def test_continuous_bernoulli_integrates_to_one_with_the_stated_mean(eta):
+    density = cb_density(eta)
+    points = [1.0 / abs(eta), 1 - 1.0 / abs(eta)] if abs(eta) > 2 else None
+    total = integrate.quad(density, 0, 1, points=points, epsabs=1e-13)[0]
+    mean = integrate.quad(lambda x: x * density(x), 0, 1, points=points, epsabs=1e-13)[0]
+    result = np.empty((1, 1))
+    LIKELIHOODS["continuous_bernoulli"].mean(np.array([[eta]]), 0.0, result)
+    assert total == pytest.approx(1.0, rel=1e-9)
+    assert result[0, 0] == pytest.approx(mean, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("x", [0.0, 0.3, 1.0])
+def test_continuous_bernoulli_gradient_matches_differences_across_the_series_switch(x):
+    lik = LIKELIHOODS["continuous_bernoulli"]
+    etas = np.array([CB_LOGITS])
+    grad, nll = np.empty_like(etas), np.empty(1)
+    lik.nll_gradient(np.full((1, etas.size), x), etas, 0.0, 1.0, grad, nll)
+    h = 1e-5
+
+    def nll_at(e):
+        log_p = np.empty(1)
+        lik.log_density(np.array([[x]]), np.array([[e]]), 0.0, log_p)
+        return -log_p[0]
+
+    numeric = [(nll_at(e + h) - nll_at(e - h)) / (2 * h) for e in etas[0]]
+    np.testing.assert_allclose(grad[0], numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_continuous_bernoulli_samples_follow_its_density():
+    lik = LIKELIHOODS["continuous_bernoulli"]
+    rng = np.random.default_rng(0)
+    for eta in [-6.0, -0.005, 0.0, 0.8, 25.0]:
+        out = np.full((20000, 1), eta)
+        mean = np.empty_like(out)
+        lik.mean(out, 0.0, mean)
+        draws = lik.sample(mean, out, 0.0, rng)[:, 0]
+        density = cb_density(eta)
+
+        def cdf(v, density=density):
+            return np.array([integrate.quad(density, 0, t)[0] for t in np.atleast_1d(v)])
+
+        assert draws.min() >= 0 and draws.max() <= 1
+        grid = np.quantile(draws, np.linspace(0.05, 0.95, 19))
+        np.testing.assert_allclose(cdf(grid), np.linspace(0.05, 0.95, 19), atol=0.015)
+
+
+def test_poisson_and_gaussian_unit_samples_have_the_decoder_moments():
+    rng = np.random.default_rng(1)
+    rate = np.full((40000, 1), 3.5)
+    counts = LIKELIHOODS["poisson"].sample(rate, np.log(rate), 0.0, rng)
+    assert np.array_equal(counts, np.floor(counts))
+    assert counts.mean() == pytest.approx(3.5, abs=0.04)
+    assert counts.var() == pytest.approx(3.5, abs=0.1)
+    mean = np.full((40000, 1), -1.0)
+    draws = LIKELIHOODS["gaussian_unit"].sample(mean, mean, 0.0, rng)
+    assert stats.kstest(draws[:, 0], stats.norm(-1.0, 1.0).cdf).pvalue > 0.01
+
+
+@pytest.mark.parametrize(("X", "match"), [
+    (np.array([[1.0, -1.0]]), r"counts in \[0, 1e\+10\].*\[-1, 1\]"),
+    (np.array([[1.0, 2.5]]), "whole-number counts"),
+])
+def test_poisson_refuses_data_that_are_not_counts(X, match):
+    with pytest.raises(ValueError, match=match):
+        LIKELIHOODS["poisson"].check_data(X)
+
+
 @pytest.mark.parametrize("likelihood", sorted(LIKELIHOODS))
 def test_nll_gradient_returns_the_negative_log_density(likelihood):
     x, out = rows(likelihood, 6, 2, 5, seed=2)
-    x = np.clip(x, 0, 1) if likelihood == "bernoulli" else x
     grad, row_nll = np.empty_like(out), np.empty(len(out))
     LIKELIHOODS[likelihood].nll_gradient(x, out, 0.05, 1.0, grad, row_nll)
     np.testing.assert_allclose(row_nll, -ref.log_likelihood(x, out, likelihood, 0.05),
@@ -62,6 +166,8 @@ def test_saturated_decoder_outputs_stay_finite(likelihood):
     nll = row_nll[0]
     LIKELIHOODS[likelihood].log_density(x, out, 1e-4, log_p)
     assert np.isfinite(nll) and np.isfinite(grad).all() and np.isfinite(log_p).all()
+    if likelihood == "continuous_bernoulli":  # the Bernoulli's, less log C(800) = log 800 each
+        assert nll == pytest.approx(1600.0 - 4 * np.log(800.0), rel=1e-12)
     if likelihood == "bernoulli":  # exact: two correct and two wrong confident predictions
         assert nll == pytest.approx(1600.0)
         np.testing.assert_array_equal(grad, [[1.0, -1.0, 0.0, 0.0]])
@@ -98,9 +204,10 @@ def test_gaussian_sample_has_the_decoder_moments():
     assert stats.kstest(draws[:, 0], stats.norm(2.0, np.sqrt(0.26)).cdf).pvalue > 0.01
 
 
-def test_bernoulli_refuses_data_outside_the_unit_interval():
-    with pytest.raises(ValueError, match=r"\[0, 1\].*\[-0.5, 1\]"):
-        LIKELIHOODS["bernoulli"].check_data(np.array([[0.0, 1.0], [-0.5, 0.2]]))
+@pytest.mark.parametrize("likelihood", ["bernoulli", "continuous_bernoulli"])
+def test_refuses_data_outside_the_unit_interval(likelihood):
+    with pytest.raises(ValueError, match=rf"{likelihood}' needs data in \[0, 1\].*\[-0.5, 1\]"):
+        LIKELIHOODS[likelihood].check_data(np.array([[0.0, 1.0], [-0.5, 0.2]]))
 
 
 def test_column_moments_match_numpy_across_chunks():

@@ -75,11 +75,12 @@ def test_methods_before_fit_raise_not_fitted(method, args):
 INVALID_PARAMS = [
     {"n_latent": 0}, {"n_latent": 1.5}, {"hidden_layer_sizes": 0},
     {"hidden_layer_sizes": ()}, {"hidden_layer_sizes": (4, 0)}, {"hidden_layer_sizes": (4.5,)},
-    {"hidden_layer_sizes": "wide"}, {"activation": "sigmoid"}, {"likelihood": "poisson"},
+    {"hidden_layer_sizes": "wide"}, {"activation": "sigmoid"}, {"likelihood": "laplace"},
     {"min_variance": 0.0}, {"n_mc_samples": 0}, {"batch_size": 0}, {"max_iter": 0},
     {"solver": "lbfgs"}, {"learning_rate_init": 0.0}, {"beta": -1.0}, {"alpha": -0.1},
     {"early_stopping": "yes"}, {"validation_fraction": 1.0}, {"n_iter_no_change": 0},
-    {"tol": -1.0}, {"random_state": "seed"}, {"warm_start": 2},
+    {"tol": -1.0}, {"random_state": "seed"}, {"warm_start": 2}, {"objective": "vi"},
+    {"kl_estimator": "exact"}, {"kl_warmup_epochs": -1}, {"kl_warmup_epochs": 2.5},
 ]
 
 
