@@ -2,9 +2,23 @@
 
 Auto-Encoding Variational Bayes (Kingma & Welling, 2013) on a numba-jitted
 SGVB core with hand-derived gradients.
-"""
 
-from ._estimator import VAETransformer
+``VAETransformer`` is imported on first use: scikit-learn and numba take
+most of a second to import, which ``import skvae`` alone (for the version,
+or the command line's ``--help``) should not pay.
+"""
 
 __all__ = ["VAETransformer"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name == "VAETransformer":
+        from ._estimator import VAETransformer
+
+        return VAETransformer
+    raise AttributeError(f"module 'skvae' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])
