@@ -112,10 +112,8 @@ class Trainer:
         warming_up = epoch <= options.kl_warmup_epochs
         if warming_up and self.val_rows is None:
             return True
-        stop = self.monitor.update(value, model.theta)
-        if warming_up:
-            self.monitor.no_improvement_count = 0
-        elif stop and options.stop_when_converged:
+        if self.monitor.update(value, model.theta, counts=not warming_up) and \
+                options.stop_when_converged:
             history.converged = True
             return False
         return True
@@ -229,10 +227,14 @@ class ConvergenceMonitor:
     def best_value(self):
         return self.sign * self.best
 
-    def update(self, value, theta):
-        """Record one epoch's value; returns True when training should stop."""
+    def update(self, value, theta, counts=True):
+        """Record one epoch's value; returns True when training should stop.
+
+        With ``counts=False`` the epoch can still set the best value, but
+        the run of epochs without improvement starts again after it.
+        """
         signed = self.sign * value
-        if signed < self.best + self.tol:
+        if signed < self.best + self.tol and counts:
             self.no_improvement_count += 1
         else:
             self.no_improvement_count = 0
