@@ -72,6 +72,7 @@ class Workspace:
         self.enc_grad = allocate_activations(layout.encoder_shapes, n_rows, dtype)
         self.dec = allocate_activations(layout.decoder_shapes, n_dec, dtype)
         self.dec_grad = allocate_activations(layout.decoder_shapes, n_dec, dtype)
+        self.scratch = np.empty_like(self.dec[-1])  # for the likelihood
         self._eps = np.empty(n_dec * n_latent, dtype=dtype)
         self._z = np.empty(n_dec * n_latent, dtype=dtype)
         self._grad_z = np.empty(n_dec * n_latent, dtype=dtype)
@@ -133,7 +134,8 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
     grad_out = ws.dec_grad[-1][:n_dec]
     row_nll = ws.log_p[:n_dec]
     model.likelihood.nll_gradient(
-        x, out, model.min_variance, 1.0 if iwae else 1.0 / n_dec, grad_out, row_nll
+        x, out, model.min_variance, 1.0 if iwae else 1.0 / n_dec, grad_out, row_nll,
+        ws.scratch[:n_dec]
     )
     if not analytic:
         kl_draws = ws.draw_kl(n_draws, n_rows)
@@ -186,7 +188,7 @@ def _draw_log_px(model, x, head, eps, ws):
     reparameterize(head, eps, z)
     out = forward(model.decoder, model.activation, z, ws.dec)
     log_p = ws.log_p[: n_draws * n_rows]
-    model.likelihood.log_density(x, out, model.min_variance, log_p)
+    model.likelihood.log_density(x, out, model.min_variance, log_p, ws.scratch[: len(out)])
     return log_p
 
 
