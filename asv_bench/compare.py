@@ -157,6 +157,63 @@ def run_jax(X):
     return epoch
 
 
+def inference_peers(X):
+    """transform (encoder means) and inverse_transform (decoder means) of all rows of X.
+
+    Every implementation runs the same network with the same weights: the
+    skvae model fitted for one epoch on 1000 rows.
+    """
+    import threadpoolctl
+    from scipy.special import expit
+
+    from skvae import VAETransformer
+
+    warnings.simplefilter("ignore")
+    vae = VAETransformer(n_latent=J, hidden_layer_sizes=(H,), likelihood="bernoulli",
+                         batch_size=M, max_iter=1, random_state=0).fit(X[:1000])
+    params = [a for layer in zip(vae.encoder_coefs_ + vae.decoder_coefs_,
+                                 vae.encoder_intercepts_ + vae.decoder_intercepts_)
+              for a in layer]
+    Z = vae.transform(X)
+    runs = {"skvae": (lambda: vae.transform(X), lambda: vae.inverse_transform(Z))}
+    w1, b1, w2, b2, w3, b3, w4, b4 = params
+    runs["numpy"] = (lambda: (np.tanh(X @ w1 + b1) @ w2 + b2)[:, :J],
+                     lambda: expit(np.tanh(Z @ w3 + b3) @ w4 + b4))
+    try:
+        import torch
+
+        torch.set_num_threads(threadpoolctl.threadpool_info()[0]["num_threads"])
+        t = [torch.from_numpy(np.ascontiguousarray(p)) for p in params]
+        Xt, Zt = torch.from_numpy(X), torch.from_numpy(Z)
+
+        def torch_encode():
+            with torch.no_grad():
+                return (torch.tanh(Xt @ t[0] + t[1]) @ t[2] + t[3])[:, :J].numpy()
+
+        def torch_decode():
+            with torch.no_grad():
+                return torch.sigmoid(torch.tanh(Zt @ t[4] + t[5]) @ t[6] + t[7]).numpy()
+
+        runs["PyTorch"] = (torch_encode, torch_decode)
+    except ImportError:
+        print("PyTorch not installed: skipped")
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        if X.dtype == np.float64:
+            jax.config.update("jax_enable_x64", True)
+        j = [jnp.asarray(p) for p in params]
+        enc = jax.jit(lambda x: (jnp.tanh(x @ j[0] + j[1]) @ j[2] + j[3])[:, :J])
+        dec = jax.jit(lambda z: jax.nn.sigmoid(jnp.tanh(z @ j[4] + j[5]) @ j[6] + j[7]))
+        # from host arrays to host arrays, as a numpy user would call it
+        runs["JAX (jit)"] = (lambda: np.asarray(enc(X)), lambda: np.asarray(dec(Z)))
+    except ImportError:
+        print("JAX not installed: skipped")
+    return {f"{name}, {what}": run for name, pair in runs.items()
+            for what, run in zip(("transform", "inverse_transform"), pair)}
+
+
 def peers(X):
     runs = {"skvae": run_skvae(X), "numpy": run_numpy(X)}
     try:
@@ -175,8 +232,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--inference", action="store_true",
+                        help="time transform and inverse_transform of 60000 rows instead")
     args = parser.parse_args()
-    runs = peers(data(np.dtype(args.dtype).type))
+    X = data(np.dtype(args.dtype).type)
+    runs = inference_peers(X) if args.inference else peers(X)
     for run in runs.values():  # compile and warm up outside the timing
         run()
     times = {name: [] for name in runs}
@@ -185,6 +245,16 @@ def main():
             tic = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - tic)
+    if args.inference:
+        print(f"\nInference on {N} rows of W's network, {args.dtype}, median of "
+              f"{args.rounds} alternating rounds\n")
+        print("| implementation | seconds (median) | all rounds | time / skvae's |")
+        print("|---|---|---|---|")
+        for name, ts in times.items():
+            base = np.median(times["skvae, " + name.split(", ")[1]])
+            rounds = " ".join(f"{t:.3f}" for t in ts)
+            print(f"| {name} | {np.median(ts):.3f} | {rounds} | {np.median(ts) / base:.2f} |")
+        return
     base = np.median(times["skvae"])
     print(f"\nOne epoch of W, {args.dtype}, median of {args.rounds} alternating rounds\n")
     print("| implementation | s/epoch (median) | all rounds | time / skvae's | GFLOP/s |")

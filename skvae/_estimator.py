@@ -28,7 +28,7 @@ from ._optimizers import OPTIMIZERS
 from ._sgvb import (
     ROW_BUDGET,
     VAEModel,
-    decode_means,
+    decode_rows,
     encode_rows,
     iwae_rows,
     map_rows,
@@ -430,7 +430,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         X, model = self._inference_input(X)
         n_latent = model.n_latent
-        return map_rows(model, X, 0, lambda x, ws: encode_rows(model, x, ws)[:, :n_latent])
+        return map_rows(model, X, 0, lambda x, ws, _: encode_rows(model, x, ws)[:, :n_latent],
+                        n_latent)
 
     def inverse_transform(self, X):
         """Decoder means E[x|z] of latent points.
@@ -453,7 +454,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"(n_latent), but got {Z.shape[1]}."
             )
         model = VAEModel.from_architecture(self._fitted_architecture, self._theta.astype(Z.dtype, copy=False))
-        return map_rows(model, Z, 1, lambda z, ws: decode_means(model, z, ws)[0])
+
+        def decode(z, ws, result):  # writes the means into the result's rows
+            decode_rows(model, z, ws, result)
+
+        return map_rows(model, Z, 1, decode, model.n_features)
 
     def sample(self, n_samples=1, random_state=None):
         """Generate rows: z ~ N(0, I), then x ~ p(x|z).
@@ -476,11 +481,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         model = VAEModel.from_architecture(self._fitted_architecture, self._theta)
         Z = rng.standard_normal((n_samples, model.n_latent)).astype(self._theta.dtype)
 
-        def draw(z, ws):
-            mean, out = decode_means(model, z, ws)
+        def draw(z, ws, mean):
+            out = decode_rows(model, z, ws, mean)
             return model.likelihood.sample(mean, out, model.min_variance, rng)
 
-        return map_rows(model, Z, 1, draw)
+        return map_rows(model, Z, 1, draw, model.n_features)
 
     def score_samples(self, X):
         """Per-row evidence lower bound (ELBO) on log p(x), in nats.
@@ -537,7 +542,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X, model = self._inference_input(X)
         rng = _generator(random_state)
         draws = min(n_samples, ROW_BUDGET)
-        return map_rows(model, X, draws, lambda x, ws: iwae_rows(model, x, n_samples, rng, ws))
+        return map_rows(model, X, draws, lambda x, ws, _: iwae_rows(model, x, n_samples, rng, ws))
 
     def _inference_input(self, X):
         check_is_fitted(self)

@@ -220,12 +220,15 @@ def iwae_rows(model, x, n_samples, rng, ws):
     return logsumexp(log_w, axis=0) - np.log(n_samples)
 
 
-def map_rows(model, X, n_draws, fn, rows=None):
-    """Apply ``fn(chunk, workspace)`` to C-contiguous chunks of ``X[rows]``; stack the results.
+def map_rows(model, X, n_draws, fn, n_columns=None, rows=None):
+    """Apply ``fn(chunk, workspace, result_rows)`` to C-contiguous chunks of ``X[rows]``.
 
-    Chunks hold at most ``ROW_BUDGET`` decoder rows (``n_draws`` per data
-    row) and are gathered into one buffer, so X (possibly a memmap) is read
-    chunk by chunk, never copied whole. Results are cast to the model's dtype.
+    Returns one array of the model's dtype with a row per row of X, of
+    width ``n_columns`` (1-D when None). ``fn`` either writes its chunk's
+    rows into ``result_rows`` and returns None, or returns them. Chunks hold
+    at most ``ROW_BUDGET`` decoder rows (``n_draws`` per data row) and are
+    gathered into one buffer, so X (possibly a memmap) is read chunk by
+    chunk, never copied whole, and the result is allocated once.
     """
     n_rows = X.shape[0] if rows is None else len(rows)
     chunk = max(1, ROW_BUDGET // max(n_draws, 1))
@@ -233,7 +236,7 @@ def map_rows(model, X, n_draws, fn, rows=None):
     dtype = model.theta.dtype
     ws = Workspace(model.layout, size, max(n_draws, 1), dtype)
     buf = np.empty((size, X.shape[1]), dtype=dtype)
-    parts = []
+    result = np.empty((n_rows,) if n_columns is None else (n_rows, n_columns), dtype=dtype)
     for start in range(0, n_rows, chunk):
         stop = min(start + chunk, n_rows)
         part = buf[: stop - start]
@@ -241,19 +244,15 @@ def map_rows(model, X, n_draws, fn, rows=None):
             part[:] = X[start:stop]
         else:
             np.take(X, rows[start:stop], axis=0, out=part, mode="clip")
-        parts.append(np.array(fn(part, ws), dtype=dtype))
-    return np.concatenate(parts)
-
-
-def decode_means(model, z, ws):
-    """Decoder means and raw outputs for the latent rows ``z``."""
-    mean = np.empty((z.shape[0], model.n_features), dtype=z.dtype)
-    out = decode_rows(model, z, ws, mean)
-    return mean, out
+        values = fn(part, ws, result[start:stop])
+        if values is not None:
+            result[start:stop] = values
+    return result
 
 
 def score_rows(model, X, rows=None):
     """Per-row ELBO with ``N_SCORE_DRAWS`` fixed draws: deterministic per row."""
     noise = np.random.default_rng(0).standard_normal((N_SCORE_DRAWS, model.n_latent))
     noise = noise.astype(model.theta.dtype)
-    return map_rows(model, X, N_SCORE_DRAWS, lambda x, ws: elbo_rows(model, x, noise, ws), rows)
+    return map_rows(model, X, N_SCORE_DRAWS, lambda x, ws, _: elbo_rows(model, x, noise, ws),
+                    rows=rows)
