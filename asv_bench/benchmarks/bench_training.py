@@ -6,7 +6,7 @@ import numpy as np
 
 from skvae import VAETransformer
 
-from .common import W_PARAMS, digits, quiet, workload_w
+from .common import W_PARAMS, digits, fit_memory_overhead, quiet, workload_w
 
 
 class EpochW:
@@ -50,3 +50,42 @@ class PeakMemoryW:
 
     def peakmem_fit(self):
         VAETransformer(**W_PARAMS, max_iter=1).fit(self.X)
+
+
+class EpochScaling:
+    """Seconds per epoch of W's network as n_samples and L grow (should be linear).
+
+    ``asv_bench/scaling.py`` fits the slopes over a wider range.
+    """
+
+    params: ClassVar[list] = [[5000, 20000], [1, 4]]
+    param_names: ClassVar[list] = ["n_samples", "n_mc_samples"]
+    number, repeat, timeout = 1, 3, 300
+
+    def setup(self, n_samples, n_mc_samples):
+        quiet()
+        self.X = workload_w(np.float32, n_rows=n_samples)
+        VAETransformer(**{**W_PARAMS, "n_mc_samples": n_mc_samples}, max_iter=1).fit(self.X[:500])
+
+    def time_epoch(self, n_samples, n_mc_samples):
+        VAETransformer(**{**W_PARAMS, "n_mc_samples": n_mc_samples}, max_iter=1).fit(self.X)
+
+
+class FitMemoryOverheadW:
+    """Peak resident memory of fitting one epoch of W above the memory before the fit.
+
+    The data is loaded before; the goal is at most 100 MB (no copy of X, no
+    allocation per minibatch). Linux only: it resets the kernel's high-water
+    mark through /proc/self/clear_refs.
+    """
+
+    unit = "MB"
+    timeout = 300
+
+    def setup(self):
+        quiet()
+        self.X = workload_w(np.float32)
+        VAETransformer(**W_PARAMS, max_iter=1).fit(self.X[:500])
+
+    def track_fit_memory_overhead(self):
+        return fit_memory_overhead(self.X, {**W_PARAMS, "max_iter": 1})

@@ -31,3 +31,26 @@ def digits():
 
 def quiet():
     warnings.simplefilter("ignore")
+
+
+def _status_mb(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def fit_memory_overhead(X, params):
+    """Peak resident memory of ``VAETransformer(**params).fit(X)`` above the memory before, MB.
+
+    Linux only: writing 5 to /proc/self/clear_refs resets the high-water
+    mark (VmHWM) to the current resident size.
+    """
+    from skvae import VAETransformer
+
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+    before = _status_mb("VmRSS")
+    VAETransformer(**params).fit(X)
+    return _status_mb("VmHWM") - before
