@@ -129,10 +129,17 @@ def sigmoid_from_exp(out, e, result):
             result[r, d] = inv if out[r, d] >= 0.0 else e[r, d] * inv
 
 
+#: Rows per pass of the split elementwise kernels over large blocks, so that
+#: each pass reads what the previous one left in the core's cache.
+CACHE_ROWS = 256
+
+
 def bernoulli_mean(out, min_variance, result):
-    negative_magnitude(out, result)
-    np.exp(result, out=result)
-    sigmoid_from_exp(out, result, result)
+    for start in range(0, out.shape[0], CACHE_ROWS):
+        o, r = out[start : start + CACHE_ROWS], result[start : start + CACHE_ROWS]
+        negative_magnitude(o, r)
+        np.exp(r, out=r)
+        sigmoid_from_exp(o, r, r)
 
 
 def bernoulli_sample(mean, out, min_variance, rng):

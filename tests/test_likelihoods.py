@@ -201,6 +201,16 @@ def test_bernoulli_kernels_keep_full_precision_at_extreme_logits(dtype):
         assert mean[0, 0] == pytest.approx(1.3838965267367376e-87, rel=1e-13)
 
 
+def test_bernoulli_mean_covers_every_block_of_rows():
+    """The mean runs in blocks of CACHE_ROWS rows; a ragged last block included."""
+    from skvae._likelihoods import CACHE_ROWS
+
+    out = np.random.default_rng(5).normal(0.0, 4.0, (2 * CACHE_ROWS + 7, 3))
+    result = np.full_like(out, np.nan)
+    LIKELIHOODS["bernoulli"].mean(out, 0.0, result)
+    np.testing.assert_allclose(result, expit(out), rtol=1e-13)
+
+
 def test_gaussian_variance_floor_bounds_the_density():
     x = np.zeros((1, 3))
     out = np.concatenate([np.zeros((1, 3)), np.full((1, 3), -50.0)], axis=1)
