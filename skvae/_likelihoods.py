@@ -73,16 +73,32 @@ def exp_of_negative_magnitude(out, scratch):
 
 
 @jit
+def bernoulli_row_nll(xr, logits, softplus_rest):
+    """sum_d softplus(l) - x*l of one row, given log1p(exp(-|l|)) per element.
+
+    Four float64 partial sums: one running sum is a chain of dependent
+    additions (4 cycles each), and this sum ran at 1.6 ns per element.
+    """
+    n = logits.shape[0]
+    t0 = t1 = t2 = t3 = 0.0
+    d = 0
+    while d + 4 <= n:
+        t0 += max(logits[d], 0.0) + softplus_rest[d] - xr[d] * logits[d]
+        t1 += max(logits[d + 1], 0.0) + softplus_rest[d + 1] - xr[d + 1] * logits[d + 1]
+        t2 += max(logits[d + 2], 0.0) + softplus_rest[d + 2] - xr[d + 2] * logits[d + 2]
+        t3 += max(logits[d + 3], 0.0) + softplus_rest[d + 3] - xr[d + 3] * logits[d + 3]
+        d += 4
+    for k in range(d, n):
+        t0 += max(logits[k], 0.0) + softplus_rest[k] - xr[k] * logits[k]
+    return (t0 + t1) + (t2 + t3)
+
+
+@jit
 def bernoulli_row_sums(x, out, softplus_rest, log_p):
     """log_p[r] = sum_d x*l - softplus(l), given log1p(exp(-|l|)) per element."""
     n_rows = x.shape[0]
     for r in range(out.shape[0]):
-        xr = x[r % n_rows]
-        total = 0.0
-        for d in range(out.shape[1]):
-            logit = out[r, d]
-            total += xr[d] * logit - max(logit, 0.0) - softplus_rest[r, d]
-        log_p[r] = total
+        log_p[r] = -bernoulli_row_nll(x[r % n_rows], out[r], softplus_rest[r])
 
 
 def bernoulli_log_density(x, out, min_variance, log_p, scratch=None):
@@ -102,11 +118,7 @@ def bernoulli_combine(x, out, e, scale, softplus_rest, grad_out, row_nll):
     one = out.dtype.type(1.0)
     for r in range(out.shape[0]):
         xr = x[r % n_rows]
-        total = 0.0
-        for d in range(out.shape[1]):
-            logit = out[r, d]
-            total += max(logit, 0.0) + softplus_rest[r, d] - xr[d] * logit
-        row_nll[r] = total
+        row_nll[r] = bernoulli_row_nll(xr, out[r], softplus_rest[r])
         for d in range(out.shape[1]):
             inv = one / (one + e[r, d])
             p = inv if out[r, d] >= 0.0 else e[r, d] * inv
