@@ -8,13 +8,15 @@ the estimator relies on seeing them to stop a diverging fit.
 ``error_model="numpy"`` makes a division by zero give inf or NaN, as in numpy,
 instead of raising: the check for a zero divisor that Python semantics need
 stops LLVM from vectorizing any loop with a division. Adam's update of an
-834k-parameter float32 buffer took 1.67 ms with it and 0.51 ms without.
+834k-parameter float32 buffer took 1.67 ms under the Python error model and
+0.51 ms under numpy's.
 
-Kernels are serial. With ``parallel=True`` kernels and OpenBLAS's own two
-threads, one W epoch (MNIST-sized, float32) took 10.5 s against 5.7 s serial:
-the two thread pools fight for the cores. Parallel kernels with BLAS held to
-one thread took 3.9 s, but that needs a process-wide BLAS limit during fit and
-a thread-safe numba threading layer; left for the performance work.
+Kernels are serial; OpenBLAS threads the matrix products. Measured on one
+epoch of W (MNIST-sized, float32, 2 cores; see docs/performance.rst):
+``parallel=True`` kernels next to OpenBLAS's own two threads took 6.2 s
+against 2.6 s serial (the thread pools fight for the cores), and with BLAS
+held to one thread 2.8-3.2 s. GNU OpenMP, numba's thread-safe layer here,
+is also not fork-safe.
 
 numba's cache does not notice a change of these flags alone: delete the
 ``*.nbi``/``*.nbc`` files in ``__pycache__`` after editing them.
