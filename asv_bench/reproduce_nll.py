@@ -18,7 +18,7 @@ Usage (the budget is the wall time of everything before the test estimate)::
     SKVAE_DATA_DIR=../shared/data python asv_bench/reproduce_nll.py --objective elbo \\
         --minutes 30 --threads 1 --output nll_vae.json
     SKVAE_DATA_DIR=../shared/data python asv_bench/reproduce_nll.py --objective iwae --k 5 \\
-        --minutes 30 --threads 1 --output nll_iwae5.json
+        --minutes 30 --threads 2 --output nll_iwae5.json
 
 Prints one line per check and a JSON summary, also written to ``--output``.
 """
