@@ -8,8 +8,11 @@ thread setting. Peers that are not installed are skipped:
 ``pip install jax jaxlib optax``; ``pip install torch==2.13.0`` (CPU build).
 
     python asv_bench/compare.py --rounds 3 --dtype float32
+    python asv_bench/compare.py --rounds 5 --inference   # transform, inverse_transform
 
 Prints a markdown table: median seconds per epoch, ratio to skvae, GFLOP/s.
+The "matrix products only" row runs an epoch's products through the BLAS
+that skvae's kernels use, with nothing else: the floor of skvae's design.
 """
 
 import argparse
