@@ -149,9 +149,7 @@ CACHE_ROWS = 256
 def bernoulli_mean(out, min_variance, result):
     for start in range(0, out.shape[0], CACHE_ROWS):
         o, r = out[start : start + CACHE_ROWS], result[start : start + CACHE_ROWS]
-        negative_magnitude(o, r)
-        np.exp(r, out=r)
-        sigmoid_from_exp(o, r, r)
+        sigmoid_from_exp(o, exp_of_negative_magnitude(o, r), r)
 
 
 def bernoulli_sample(mean, out, min_variance, rng):
