@@ -45,8 +45,9 @@ def glorot(rng, shape, dtype):
     return rng.uniform(-bound, bound, shape).astype(dtype)
 
 
-def init_params(dtype):
-    rng = np.random.default_rng(0)
+def init_params(dtype, seed=0):
+    """W's weights (Glorot uniform) and zero biases: w1, b1, w2, b2, w3, b3, w4, b4."""
+    rng = np.random.default_rng(seed)
     shapes = [(D, H), (H, 2 * J), (J, H), (H, D)]
     return [p for s in shapes for p in (glorot(rng, s, dtype), np.zeros(s[1], dtype))]
 
@@ -100,24 +101,36 @@ def run_torch(X, threads):
 
     def epoch():
         params = [torch.tensor(p, dtype=dtype, requires_grad=True) for p in init_params(X.dtype)]
-        opt = torch.optim.Adam(params, lr=1e-3)
-        gen = torch.Generator().manual_seed(0)
-        order = torch.randperm(N, generator=gen)
-        for start in range(0, N, M):
-            x = Xt[order[start : start + M]]
-            w1, b1, w2, b2, w3, b3, w4, b4 = params
-            head = torch.tanh(x @ w1 + b1) @ w2 + b2
-            mu, lv = head[:, :J], head[:, J:]
-            z = mu + torch.exp(0.5 * lv) * torch.randn(mu.shape, generator=gen, dtype=dtype)
-            logits = torch.tanh(z @ w3 + b3) @ w4 + b4
-            nll = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum")
-            kl = 0.5 * (mu * mu + lv.exp() - lv - 1).sum()
-            loss = (nll + kl) / M
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+        torch_epoch(params, torch.optim.Adam(params, lr=1e-3), Xt,
+                    torch.Generator().manual_seed(0))
 
     return epoch
+
+
+def torch_epoch(params, opt, Xt, gen):
+    """One shuffled pass of PyTorch training over the rows of Xt (W's network and loss)."""
+    import torch
+
+    order = torch.randperm(len(Xt), generator=gen)
+    for start in range(0, len(Xt), M):
+        x = Xt[order[start : start + M]]
+        w1, b1, w2, b2, w3, b3, w4, b4 = params
+        head = torch.tanh(x @ w1 + b1) @ w2 + b2
+        mu, lv = head[:, :J], head[:, J:]
+        z = mu + torch.exp(0.5 * lv) * torch.randn(mu.shape, generator=gen, dtype=x.dtype)
+        logits = torch.tanh(z @ w3 + b3) @ w4 + b4
+        nll = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        kl = 0.5 * (mu * mu + lv.exp() - lv - 1).sum()
+        opt.zero_grad(set_to_none=True)
+        ((nll + kl) / len(x)).backward()
+        opt.step()
+
+
+def skvae_params(vae):
+    """A fitted one-hidden-layer VAETransformer's arrays in init_params' order."""
+    layers = zip(vae.encoder_coefs_ + vae.decoder_coefs_,
+                 vae.encoder_intercepts_ + vae.decoder_intercepts_)
+    return [a for layer in layers for a in layer]
 
 
 def run_jax(X):
@@ -205,9 +218,7 @@ def inference_peers(X):
     warnings.simplefilter("ignore")
     vae = VAETransformer(n_latent=J, hidden_layer_sizes=(H,), likelihood="bernoulli",
                          batch_size=M, max_iter=1, random_state=0).fit(X[:1000])
-    params = [a for layer in zip(vae.encoder_coefs_ + vae.decoder_coefs_,
-                                 vae.encoder_intercepts_ + vae.decoder_intercepts_)
-              for a in layer]
+    params = skvae_params(vae)
     Z = vae.transform(X)
     runs = {"skvae": (lambda: vae.transform(X), lambda: vae.inverse_transform(Z))}
     w1, b1, w2, b2, w3, b3, w4, b4 = params

@@ -19,12 +19,11 @@ import time
 import warnings
 
 import numpy as np
+from compare import H, J, M, init_params, skvae_params, torch_epoch  # asv_bench/compare.py
 from scipy.special import log_expit
 
 from skvae import VAETransformer
 from skvae.datasets import load_binarized_mnist
-
-H, J, M = 500, 20, 100
 
 
 def test_elbo(params, X, draws, seed=0):
@@ -46,12 +45,6 @@ def test_elbo(params, X, draws, seed=0):
     return total / len(X)
 
 
-def skvae_params(vae):
-    layers = zip(vae.encoder_coefs_ + vae.decoder_coefs_,
-                 vae.encoder_intercepts_ + vae.decoder_intercepts_)
-    return [a for layer in layers for a in layer]
-
-
 def train_skvae(X, epochs, seed):
     vae = VAETransformer(n_latent=J, hidden_layer_sizes=(H,), likelihood="bernoulli",
                          batch_size=M, max_iter=epochs, learning_rate_init=1e-3, tol=0.0,
@@ -65,32 +58,12 @@ def train_skvae(X, epochs, seed):
 def train_torch(X, epochs, seed, threads):
     import torch
 
-    torch.manual_seed(seed)
     torch.set_num_threads(threads)
-    rng = np.random.default_rng(seed)
-    shapes = [(784, H), (H, 2 * J), (J, H), (H, 784)]
-    params = []
-    for shape in shapes:
-        bound = np.sqrt(6.0 / sum(shape))
-        params += [torch.tensor(rng.uniform(-bound, bound, shape), dtype=torch.float32,
-                                requires_grad=True),
-                   torch.zeros(shape[1], requires_grad=True)]
+    params = [torch.tensor(p, requires_grad=True) for p in init_params(np.float32, seed)]
     opt = torch.optim.Adam(params, lr=1e-3)
-    Xt = torch.from_numpy(X)
+    Xt, gen = torch.from_numpy(X), torch.Generator().manual_seed(seed)
     for _ in range(epochs):
-        order = torch.randperm(len(X))
-        for start in range(0, len(X), M):
-            x = Xt[order[start : start + M]]
-            w1, b1, w2, b2, w3, b3, w4, b4 = params
-            head = torch.tanh(x @ w1 + b1) @ w2 + b2
-            mu, lv = head[:, :J], head[:, J:]
-            z = mu + torch.exp(0.5 * lv) * torch.randn(mu.shape)
-            logits = torch.tanh(z @ w3 + b3) @ w4 + b4
-            nll = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum")
-            kl = 0.5 * (mu * mu + lv.exp() - lv - 1).sum()
-            opt.zero_grad(set_to_none=True)
-            ((nll + kl) / len(x)).backward()
-            opt.step()
+        torch_epoch(params, opt, Xt, gen)
     return [p.detach().numpy() for p in params]
 
 
