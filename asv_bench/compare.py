@@ -288,6 +288,9 @@ def main():
     times = {name: [] for name in runs}
     for _ in range(args.rounds):
         for name, run in runs.items():
+            # Thread pools spin for a while after their last task (OpenBLAS's
+            # for up to ~0.1 s): let the previous implementation's go quiet.
+            time.sleep(0.3)
             tic = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - tic)

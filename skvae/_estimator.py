@@ -456,7 +456,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         model = VAEModel.from_architecture(self._fitted_architecture, self._theta.astype(Z.dtype, copy=False))
 
         def decode(z, ws, result):  # writes the means into the result's rows
-            decode_rows(model, z, ws, result)
+            decode_rows(model, z, ws, result, keep_outputs=False)
 
         return map_rows(model, Z, 1, decode, model.n_features)
 

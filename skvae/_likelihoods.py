@@ -147,9 +147,11 @@ CACHE_ROWS = 256
 
 
 def bernoulli_mean(out, min_variance, result):
+    """result = sigmoid(out); ``result`` may be ``out`` itself."""
+    e = np.empty((min(CACHE_ROWS, out.shape[0]), out.shape[1]), dtype=out.dtype)
     for start in range(0, out.shape[0], CACHE_ROWS):
         o, r = out[start : start + CACHE_ROWS], result[start : start + CACHE_ROWS]
-        sigmoid_from_exp(o, exp_of_negative_magnitude(o, r), r)
+        sigmoid_from_exp(o, exp_of_negative_magnitude(o, e[: len(o)]), r)
 
 
 def bernoulli_sample(mean, out, min_variance, rng):

@@ -174,9 +174,18 @@ def encode_rows(model, x, ws):
     return forward(model.encoder, model.activation, x, ws.enc)
 
 
-def decode_rows(model, z, ws, result):
-    """Decoder means E[x|z] for the rows of ``z``, written into ``result``."""
-    out = forward(model.decoder, model.activation, z, ws.dec)
+def decode_rows(model, z, ws, result, keep_outputs=True):
+    """Decoder means E[x|z] for the rows of ``z``, written into ``result``.
+
+    Returns the decoder's outputs. With ``keep_outputs=False``, a likelihood
+    with one output per feature has its last layer write into ``result``
+    and takes the mean there in place, saving a pass over the rows; the
+    outputs returned are then the means.
+    """
+    buffers = ws.dec
+    if not keep_outputs and model.likelihood.n_outputs == 1:
+        buffers = [*ws.dec[:-1], result]
+    out = forward(model.decoder, model.activation, z, buffers)
     model.likelihood.mean(out, model.min_variance, result)
     return out
 

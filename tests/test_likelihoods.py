@@ -211,6 +211,20 @@ def test_bernoulli_mean_covers_every_block_of_rows():
     np.testing.assert_allclose(result, expit(out), rtol=1e-13)
 
 
+@pytest.mark.parametrize("likelihood", ["bernoulli", "continuous_bernoulli", "gaussian_unit",
+                                        "poisson"])
+def test_mean_in_place_equals_mean_into_a_new_array(likelihood):
+    """inverse_transform takes these means in place, over the logits' own buffer."""
+    from skvae._likelihoods import CACHE_ROWS
+
+    out = np.random.default_rng(6).normal(0.0, 4.0, (CACHE_ROWS + 9, 5))
+    expected = np.full_like(out, np.nan)
+    LIKELIHOODS[likelihood].mean(out, 0.0, expected)
+    in_place = out.copy()
+    LIKELIHOODS[likelihood].mean(in_place, 0.0, in_place)
+    np.testing.assert_array_equal(in_place, expected)
+
+
 def test_gaussian_variance_floor_bounds_the_density():
     x = np.zeros((1, 3))
     out = np.concatenate([np.zeros((1, 3)), np.full((1, 3), -50.0)], axis=1)
