@@ -201,6 +201,36 @@ def test_bernoulli_kernels_keep_full_precision_at_extreme_logits(dtype):
         assert mean[0, 0] == pytest.approx(1.3838965267367376e-87, rel=1e-13)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("min_variance", [1e-6, 1e-2, 3.0])
+def test_gaussian_kernels_keep_full_precision_at_extreme_scales(dtype, min_variance):
+    """The split Gaussian kernels (numpy exp/log1p, numba loops) against float64
+    numpy: var = exp(min(s, 50)) + floor, log var by logaddexp, the gradient
+    with respect to s is zero where s is clipped. With and without scratch.
+    """
+    s = np.array([-200.0, -40.0, -14.0, np.log(min_variance), -1e-3, 0.0, 3.0, 40.0, 49.0, 200.0])
+    mean = np.linspace(-2.0, 2.0, s.size)
+    out = np.stack([np.concatenate([mean, s]), np.concatenate([-mean, s[::-1]])]).astype(dtype)
+    x = np.linspace(1.5, -1.0, s.size)[None, :].astype(dtype)
+    o64, x64 = out.astype(np.float64), np.broadcast_to(x, (2, s.size)).astype(np.float64)
+    m, s64 = o64[:, : s.size], np.minimum(o64[:, s.size :], 50.0)
+    var = np.exp(s64) + min_variance
+    diff = x64 - m
+    nll = 0.5 * (np.logaddexp(s64, np.log(min_variance)) + diff**2 / var + np.log(2 * np.pi))
+    grad_mean = -0.5 * diff / var
+    grad_s = np.where(o64[:, s.size :] < 50.0, 0.25 * np.exp(s64) / var * (1 - diff**2 / var), 0.0)
+    rtol = 2e-5 if dtype == np.float32 else 1e-12
+    lik = LIKELIHOODS["gaussian"]
+    for scratch in (None, np.empty_like(out)):
+        grad, row_nll, log_p = np.empty_like(out), np.empty(2, dtype), np.empty(2, dtype)
+        lik.nll_gradient(x, out, min_variance, 0.5, grad, row_nll, scratch)
+        lik.log_density(x, out, min_variance, log_p, scratch)
+        np.testing.assert_allclose(row_nll, nll.sum(axis=1), rtol=rtol)
+        np.testing.assert_allclose(log_p, -nll.sum(axis=1), rtol=rtol)
+        np.testing.assert_allclose(grad[:, : s.size], grad_mean, rtol=rtol, atol=1e-30)
+        np.testing.assert_allclose(grad[:, s.size :], grad_s, rtol=rtol, atol=1e-30)
+
+
 def test_bernoulli_mean_covers_every_block_of_rows():
     """The mean runs in blocks of CACHE_ROWS rows; a ragged last block included."""
     from skvae._likelihoods import CACHE_ROWS
