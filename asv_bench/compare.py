@@ -9,6 +9,7 @@ thread setting. Peers that are not installed are skipped:
 
     python asv_bench/compare.py --rounds 3 --dtype float32
     python asv_bench/compare.py --rounds 5 --inference   # transform, inverse_transform
+    python asv_bench/compare.py --rounds 3 --inference --isolated --calls 5
 
 Prints a markdown table: median seconds per epoch, ratio to skvae, GFLOP/s.
 The "matrix products only" row runs an epoch's products through the BLAS
@@ -16,6 +17,9 @@ that skvae's kernels use, with nothing else: the floor of skvae's design.
 """
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 import warnings
 
@@ -274,19 +278,17 @@ def peers(X):
     return runs
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    parser.add_argument("--inference", action="store_true",
-                        help="time transform and inverse_transform of 60000 rows instead")
-    args = parser.parse_args()
-    X = data(np.dtype(args.dtype).type)
-    runs = inference_peers(X) if args.inference else peers(X)
+def implementation_of(name):
+    """The implementation a timed entry belongs to ("skvae, transform" -> "skvae")."""
+    return name.split(", ")[0]
+
+
+def time_in_this_process(runs, rounds):
+    """Seconds of each run, ``rounds`` times, alternating between runs."""
     for run in runs.values():  # compile and warm up outside the timing
         run()
     times = {name: [] for name in runs}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for name, run in runs.items():
             # Thread pools spin for a while after their last task (OpenBLAS's
             # for up to ~0.1 s): let the previous implementation's go quiet.
@@ -294,9 +296,55 @@ def main():
             tic = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - tic)
+    return times
+
+
+def time_isolated(args, names):
+    """Each implementation in a new process of its own, the processes alternating.
+
+    In one shared process an implementation also pays for what the others
+    left behind (fragmented memory makes fresh output arrays slower to
+    fault in); here each sees only itself. Each process times ``--calls``
+    calls after a warm-up.
+    """
+    times = {}
+    implementations = list(dict.fromkeys(implementation_of(n) for n in names))
+    for _ in range(args.rounds):
+        for impl in implementations:
+            command = [sys.executable, __file__, "--dtype", args.dtype, "--only", impl,
+                       "--rounds", str(args.calls)] + ["--inference"] * args.inference
+            result = subprocess.run(command, capture_output=True, text=True, check=True)
+            for name, ts in json.loads(result.stdout.strip().splitlines()[-1]).items():
+                times.setdefault(name, []).extend(ts)
+    return {name: times[name] for name in names if name in times}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--inference", action="store_true",
+                        help="time transform and inverse_transform of 60000 rows instead")
+    parser.add_argument("--isolated", action="store_true",
+                        help="run each implementation in its own process, --calls times per "
+                             "process, the processes alternating for --rounds rounds")
+    parser.add_argument("--calls", type=int, default=3, help="timed calls per process (--isolated)")
+    parser.add_argument("--only", help=argparse.SUPPRESS)  # one implementation; prints JSON
+    args = parser.parse_args()
+    X = data(np.dtype(args.dtype).type)
+    runs = inference_peers(X) if args.inference else peers(X)
+    if args.only:
+        only = {name: run for name, run in runs.items() if implementation_of(name) == args.only}
+        print(json.dumps(time_in_this_process(only, args.rounds)))
+        return
+    if args.isolated:
+        times = time_isolated(args, list(runs))
+    else:
+        times = time_in_this_process(runs, args.rounds)
+    how = (f"{args.rounds} rounds of a new process per implementation, {args.calls} calls each"
+           if args.isolated else f"{args.rounds} alternating rounds")
     if args.inference:
-        print(f"\nInference on {N} rows of W's network, {args.dtype}, median of "
-              f"{args.rounds} alternating rounds\n")
+        print(f"\nInference on {N} rows of W's network, {args.dtype}, median of {how}\n")
         print("| implementation | seconds (median) | all rounds | time / skvae's |")
         print("|---|---|---|---|")
         for name, ts in times.items():
@@ -305,7 +353,7 @@ def main():
             print(f"| {name} | {np.median(ts):.3f} | {rounds} | {np.median(ts) / base:.2f} |")
         return
     base = np.median(times["skvae"])
-    print(f"\nOne epoch of W, {args.dtype}, median of {args.rounds} alternating rounds\n")
+    print(f"\nOne epoch of W, {args.dtype}, median of {how}\n")
     print("| implementation | s/epoch (median) | all rounds | time / skvae's | GFLOP/s |")
     print("|---|---|---|---|---|")
     for name, ts in times.items():

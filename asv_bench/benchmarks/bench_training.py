@@ -25,6 +25,35 @@ class EpochW:
         VAETransformer(**W_PARAMS, max_iter=1).fit(self.X)
 
 
+class EpochLikelihood:
+    """Seconds per epoch of W's network on 10000 rows, for each likelihood (float32).
+
+    Data suited to each: binary for the Bernoulli, grey levels in [0, 1] for
+    the continuous Bernoulli and the Gaussians, counts for the Poisson.
+    """
+
+    params: ClassVar[list] = ["bernoulli", "continuous_bernoulli", "gaussian", "gaussian_unit",
+                              "poisson"]
+    param_names: ClassVar[list] = ["likelihood"]
+    number, repeat, timeout = 1, 3, 300
+
+    def setup(self, likelihood):
+        quiet()
+        rng = np.random.default_rng(0)
+        if likelihood == "bernoulli":
+            X = rng.random((10000, 784)) < 0.3
+        elif likelihood == "poisson":
+            X = rng.poisson(2.0, (10000, 784))
+        else:
+            X = rng.random((10000, 784))
+        self.X = X.astype(np.float32)
+        self.params = {**W_PARAMS, "likelihood": likelihood, "max_iter": 1}
+        VAETransformer(**self.params).fit(self.X[:500])
+
+    def time_epoch(self, likelihood):
+        VAETransformer(**self.params).fit(self.X)
+
+
 class FitDigits:
     """A small fit: 20 epochs of the default model on the bundled digits."""
 
