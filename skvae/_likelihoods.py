@@ -199,7 +199,7 @@ def gaussian_exponent(out, log_floor, result):
             result[r, d] = -abs(min(out[r, n_features + d], MAX_S) - log_floor)
 
 
-def gaussian_variance_terms(out, min_variance, scratch):
+def gaussian_variance_terms(out, log_floor, scratch):
     """``(u, log1p(u))``, each shaped like the mean columns, in the two halves of scratch."""
     n_rows, n_features = out.shape[0], out.shape[1] // 2
     if scratch is None:
@@ -207,7 +207,7 @@ def gaussian_variance_terms(out, min_variance, scratch):
     flat = scratch.reshape(-1)
     u = flat[: n_rows * n_features].reshape(n_rows, n_features)
     rest = flat[n_rows * n_features : 2 * n_rows * n_features].reshape(n_rows, n_features)
-    gaussian_exponent(out, math.log(min_variance), u)
+    gaussian_exponent(out, log_floor, u)
     np.exp(u, out=u)
     np.log1p(u, out=rest)
     return u, rest
@@ -266,15 +266,17 @@ def gaussian_row_nll(terms, n_features, row_nll):
 
 
 def gaussian_log_density(x, out, min_variance, log_p, scratch=None):
-    u, rest = gaussian_variance_terms(out, min_variance, scratch)
-    gaussian_terms(x, out, u, rest, math.log(min_variance), 1.0, out[:0])
+    log_floor = math.log(min_variance)
+    u, rest = gaussian_variance_terms(out, log_floor, scratch)
+    gaussian_terms(x, out, u, rest, log_floor, 1.0, out[:0])
     gaussian_row_nll(rest, x.shape[1], log_p)
     np.negative(log_p, out=log_p)
 
 
 def gaussian_nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None):
-    u, rest = gaussian_variance_terms(out, min_variance, scratch)
-    gaussian_terms(x, out, u, rest, math.log(min_variance), out.dtype.type(scale), grad_out)
+    log_floor = math.log(min_variance)
+    u, rest = gaussian_variance_terms(out, log_floor, scratch)
+    gaussian_terms(x, out, u, rest, log_floor, out.dtype.type(scale), grad_out)
     gaussian_row_nll(rest, x.shape[1], row_nll)
 
 
