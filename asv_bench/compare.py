@@ -304,8 +304,9 @@ def time_isolated(args, names):
 
     In one shared process an implementation also pays for what the others
     left behind (fragmented memory makes fresh output arrays slower to
-    fault in); here each sees only itself. Each process times ``--calls``
-    calls after a warm-up.
+    fault in); here no other implementation runs in its process (they are
+    still imported and set up, since the peers are built together). Each
+    process times ``--calls`` calls after a warm-up.
     """
     times = {}
     implementations = list(dict.fromkeys(implementation_of(n) for n in names))
