@@ -11,12 +11,14 @@ stops LLVM from vectorizing any loop with a division. Adam's update of an
 834k-parameter float32 buffer took 1.67 ms under the Python error model and
 0.51 ms under numpy's.
 
-Kernels are serial; OpenBLAS threads the matrix products. Measured on one
-epoch of W (MNIST-sized, float32, 2 cores; see docs/performance.rst):
-``parallel=True`` kernels next to OpenBLAS's own two threads took 6.2 s
-against 2.6 s serial (the thread pools fight for the cores), and with BLAS
-held to one thread 2.8-3.2 s. GNU OpenMP, numba's thread-safe layer here,
-is also not fork-safe.
+Most kernels are serial. The dense layers and Adam also come as
+``parallel=True`` twins (:data:`jit_threads`) that split the work into
+column blocks, one per thread, each with a one-thread gemm (see
+``_blas`` and ``_threads``); ``parallel=True`` kernels next to OpenBLAS's
+own threads were far slower (6.2 s per epoch of W against 2.6 s serial:
+the thread pools fight for the cores), so BLAS is held to one thread while
+they run. A serial twin and a parallel one are separate Python functions:
+numba's cache keys a function by its name and line, not by its flags.
 
 numba's cache does not notice a change of these flags alone: delete the
 ``*.nbi``/``*.nbc`` files in ``__pycache__`` after editing them.
@@ -27,4 +29,6 @@ import numba
 JIT_OPTIONS = {"nogil": True, "cache": True, "fastmath": False, "error_model": "numpy"}
 
 jit = numba.njit(**JIT_OPTIONS)
+#: For the kernels that split their work between threads (see ``_threads``).
+jit_threads = numba.njit(parallel=True, **JIT_OPTIONS)
 

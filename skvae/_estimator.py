@@ -132,12 +132,18 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Minimum improvement, in nats per data point, that counts.
     random_state : int, RandomState instance or None, default=None
         Seeds initialization, shuffling, the validation split and the noise.
-        An int gives reproducible fits for a given number of BLAS threads
-        (see Notes).
+        An int gives reproducible fits for given thread settings (see Notes).
     verbose : int, default=0
         Print progress each epoch when positive.
     warm_start : bool, default=False
         Continue from the fitted parameters when ``fit`` is called again.
+    n_jobs : int, default=None
+        Threads that share each large matrix product and the Adam update, in
+        training and inference. ``None`` means 1: serial kernels, with BLAS
+        threading the products as it is set to. ``-1`` means all of numba's
+        threads (``numba.get_num_threads()``), ``-2`` all but one. These are
+        numba's threads, not joblib's: a joblib backend does not change
+        them. See Notes before using more than one.
 
     Attributes
     ----------
@@ -175,12 +181,24 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     decoder's ``s`` to at most 50, and the Gaussian likelihood refuses data of
     magnitude above 1e10, so outputs of a fitted model stay finite.
 
-    The same ``random_state`` gives bit-identical results for the same number
-    of BLAS threads. With another thread count, matrix products may add
-    their terms in another order and results differ in the last bits; fix it
-    with ``threadpoolctl.threadpool_limits``. ``transform``, ``score_samples``,
-    ``inverse_transform`` and ``sample`` allocate their buffers per call and
-    may be called from several threads at once.
+    Threads: with ``n_jobs`` above one and called from the main thread,
+    training and inference split each large matrix product and the Adam
+    update into ``n_jobs`` blocks run by numba's threads, BLAS held to one
+    thread meanwhile: one epoch of an MNIST-sized network took 0.92x the
+    time of the serial kernels with two cores (float32). numba's threads
+    here are GNU OpenMP's, which has costs outside skvae: a process forked
+    (``multiprocessing`` with the "fork" start method) after they started
+    is terminated at its next parallel launch, so such children run
+    serially; and PyTorch, when first loaded after them, ran its threaded
+    operations 1.3-4x slower in the same process. Called from another
+    thread, fits and transforms run serially whatever ``n_jobs`` says.
+    The same ``random_state`` gives bit-identical results for the same
+    thread settings (``n_jobs``, and BLAS's threads, which
+    ``threadpoolctl`` sets); with others, matrix products may add their
+    terms in another order and results differ in the last bits.
+    ``transform``, ``score_samples``, ``inverse_transform`` and ``sample``
+    allocate their buffers per call and may be called from several threads
+    at once.
 
     ``fit`` accepts a ``numpy.memmap`` and reads it minibatch by minibatch,
     without copying it into memory; for data in chunks, ``partial_fit`` runs
@@ -234,6 +252,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "n_jobs": [None, Integral],
     }
 
     def __init__(
@@ -261,6 +280,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         random_state=None,
         verbose=0,
         warm_start=False,
+        n_jobs=None,
     ):
         self.n_latent = n_latent
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -284,6 +304,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.n_jobs = n_jobs
 
     # -- fitting -------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -337,7 +358,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             beta=self.beta, l2=self.alpha / len(train_rows), kl_estimator=self.kl_estimator,
             objective=self.objective, kl_warmup_epochs=self.kl_warmup_epochs, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-            stop_when_converged=not incremental,
+            stop_when_converged=not incremental, n_jobs=self.n_jobs,
         )
         n_iter = 0 if fresh else self.n_iter_
         trainer = Trainer(model, optimizer, X, train_rows, val_rows, rng, options)
@@ -431,7 +452,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X, model = self._inference_input(X)
         n_latent = model.n_latent
         return map_rows(model, X, 0, lambda x, ws, _: encode_rows(model, x, ws)[:, :n_latent],
-                        n_latent)
+                        n_latent, n_jobs=self.n_jobs)
 
     def inverse_transform(self, X):
         """Decoder means E[x|z] of latent points.
@@ -458,7 +479,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         def decode(z, ws, result):  # writes the means into the result's rows
             decode_rows(model, z, ws, result, keep_outputs=False)
 
-        return map_rows(model, Z, 1, decode, model.n_features)
+        return map_rows(model, Z, 1, decode, model.n_features, n_jobs=self.n_jobs)
 
     def sample(self, n_samples=1, random_state=None):
         """Generate rows: z ~ N(0, I), then x ~ p(x|z).
@@ -485,7 +506,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             out = decode_rows(model, z, ws, mean)
             return model.likelihood.sample(mean, out, model.min_variance, rng)
 
-        return map_rows(model, Z, 1, draw, model.n_features)
+        return map_rows(model, Z, 1, draw, model.n_features, n_jobs=self.n_jobs)
 
     def score_samples(self, X):
         """Per-row evidence lower bound (ELBO) on log p(x), in nats.
@@ -503,7 +524,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         elbo : ndarray of shape (n_samples,)
         """
         X, model = self._inference_input(X)
-        return score_rows(model, X)
+        return score_rows(model, X, n_jobs=self.n_jobs)
 
     def score(self, X, y=None):
         """Mean ELBO of the rows of X, in nats (higher is better).
@@ -542,7 +563,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X, model = self._inference_input(X)
         rng = _generator(random_state)
         draws = min(n_samples, ROW_BUDGET)
-        return map_rows(model, X, draws, lambda x, ws, _: iwae_rows(model, x, n_samples, rng, ws))
+        return map_rows(model, X, draws, lambda x, ws, _: iwae_rows(model, x, n_samples, rng, ws),
+                        n_jobs=self.n_jobs)
 
     def _inference_input(self, X):
         check_is_fitted(self)

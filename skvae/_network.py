@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from ._kernels import IDENTITY, dense_backward, dense_layer, scale_by_derivative
+from ._kernels import IDENTITY, dense_gradients, dense_layer
 
 
 class NetworkLayout:
@@ -71,11 +71,12 @@ def allocate_activations(shapes, n_rows, dtype):
     return [np.empty((n_rows, n_out), dtype=dtype) for _, n_out in shapes]
 
 
-def forward(layers, activation, x, buffers):
+def forward(layers, activation, x, buffers, n_blocks=1):
     """Run a stack of dense layers on ``x``; returns the last layer's output.
 
     ``buffers`` are per-layer outputs with at least ``len(x)`` rows; hidden
-    layers apply ``activation``, the output layer is linear.
+    layers apply ``activation``, the output layer is linear. Each product
+    is split by columns between up to ``n_blocks`` threads.
     """
     weights, biases = layers
     n_rows = x.shape[0]
@@ -83,26 +84,30 @@ def forward(layers, activation, x, buffers):
     last = len(weights) - 1
     for k, (w, b) in enumerate(zip(weights, biases)):
         out = buffers[k][:n_rows]
-        dense_layer(a, w, b, activation if k < last else IDENTITY, out)
+        dense_layer(a, w, b, activation if k < last else IDENTITY, out, n_blocks)
         a = out
     return a
 
 
-def backward(layers, grads, activation, x, buffers, grad_buffers, grad_out, grad_x):
+def backward(layers, grads, activation, x, buffers, grad_buffers, grad_out, grad_x,
+             n_blocks=1):
     """Backpropagate ``grad_out`` (at the stack's output) through the stack.
 
     Writes the parameter gradients into ``grads`` (views like ``layers``) and
     the gradient with respect to ``x`` into ``grad_x`` (pass an array with no
     rows to skip it). ``grad_out`` and ``grad_buffers`` are overwritten.
+    Each layer's input gradient leaves its kernel already multiplied by the
+    derivative of the activation below, so every layer starts from the
+    gradient at its pre-activation.
     """
     weights, _ = layers
     grad_weights, grad_biases = grads
     n_rows = x.shape[0]
     g = grad_out
     for k in range(len(weights) - 1, -1, -1):
-        if k < len(weights) - 1:
-            scale_by_derivative(buffers[k][:n_rows], g, activation)
         a_in = x if k == 0 else buffers[k - 1][:n_rows]
         g_in = grad_x if k == 0 else grad_buffers[k - 1][:n_rows]
-        dense_backward(a_in, weights[k], g, grad_weights[k], grad_biases[k], g_in)
+        in_activation = IDENTITY if k == 0 else activation
+        dense_gradients(a_in, weights[k], g, grad_weights[k], grad_biases[k], g_in,
+                        in_activation, n_blocks)
         g = g_in

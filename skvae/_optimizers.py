@@ -6,8 +6,10 @@ state can be copied and restored when a step diverges.
 """
 
 import numpy as np
+from numba import prange
 
-from ._config import jit
+from ._blas import column_block
+from ._config import jit, jit_threads
 
 # Scalars are cast to the buffer's dtype, so float32 updates stay float32:
 # measured on an 834k-parameter float32 buffer, Adam went from 3.37 to 1.67 ms
@@ -32,10 +34,14 @@ def adagrad_update(theta, grad, sum_sq, learning_rate, epsilon):
 
 
 @jit
-def adam_update(theta, grad, m, v, step_size, beta1, beta2, epsilon):
+def adam_block(theta, grad, m, v, step_size, beta1, beta2, epsilon, block, n_blocks):
+    """Adam's update of block ``block`` of ``n_blocks`` near-equal parts of theta."""
     one = theta.dtype.type(1.0)
     b1, b2 = theta.dtype.type(beta1), theta.dtype.type(beta2)
     step, eps = theta.dtype.type(step_size), theta.dtype.type(epsilon)
+    start, stop = column_block(theta.shape[0], block, n_blocks)
+    # Slices, so that the loop index is never negative and LLVM vectorizes.
+    theta, grad, m, v = theta[start:stop], grad[start:stop], m[start:stop], v[start:stop]
     for i in range(theta.shape[0]):
         g = grad[i]
         mi = b1 * m[i] + (one - b1) * g
@@ -43,6 +49,18 @@ def adam_update(theta, grad, m, v, step_size, beta1, beta2, epsilon):
         m[i] = mi
         v[i] = vi
         theta[i] -= step * mi / (np.sqrt(vi) + eps)
+
+
+@jit
+def adam_update(theta, grad, m, v, step_size, beta1, beta2, epsilon):
+    adam_block(theta, grad, m, v, step_size, beta1, beta2, epsilon, 0, 1)
+
+
+@jit_threads
+def adam_update_threads(theta, grad, m, v, step_size, beta1, beta2, epsilon, n_blocks):
+    """:func:`adam_update` with theta split between ``n_blocks`` threads."""
+    for block in prange(n_blocks):
+        adam_block(theta, grad, m, v, step_size, beta1, beta2, epsilon, block, n_blocks)
 
 
 class SGDOptimizer:
@@ -55,7 +73,8 @@ class SGDOptimizer:
     def _arrays(self):
         return {}
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, n_blocks=1):
+        """One update of theta in place; ``n_blocks`` threads may share it."""
         self.t += 1
         sgd_update(theta, grad, self.learning_rate)
 
@@ -80,7 +99,7 @@ class AdagradOptimizer(SGDOptimizer):
     def _arrays(self):
         return {"sum_sq": self.sum_sq}
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, n_blocks=1):
         self.t += 1
         adagrad_update(theta, grad, self.sum_sq, self.learning_rate, self.epsilon)
 
@@ -97,10 +116,14 @@ class AdamOptimizer(SGDOptimizer):
     def _arrays(self):
         return {"m": self.m, "v": self.v}
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, n_blocks=1):
         self.t += 1
         step_size = self.learning_rate * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
-        adam_update(theta, grad, self.m, self.v, step_size, self.beta1, self.beta2, self.epsilon)
+        args = theta, grad, self.m, self.v, step_size, self.beta1, self.beta2, self.epsilon
+        if n_blocks > 1:
+            adam_update_threads(*args, n_blocks)
+        else:
+            adam_update(*args)
 
 
 OPTIMIZERS = {"sgd": SGDOptimizer, "adagrad": AdagradOptimizer, "adam": AdamOptimizer}

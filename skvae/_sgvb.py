@@ -23,6 +23,7 @@ from ._latent import (
 )
 from ._likelihoods import LIKELIHOODS
 from ._network import NetworkLayout, allocate_activations, backward, forward
+from ._threads import kernel_threads
 
 #: Fixed standard-normal draws per row behind :func:`score_rows`.
 N_SCORE_DRAWS = 16
@@ -61,12 +62,17 @@ class VAEModel:
 
 
 class Workspace:
-    """Every buffer one pass needs, for up to ``n_rows`` rows and ``n_draws`` draws."""
+    """Every buffer one pass needs, for up to ``n_rows`` rows and ``n_draws`` draws.
+
+    ``n_blocks`` is the number of threads the kernels may split their work
+    between (set from :func:`~skvae._threads.kernel_threads`).
+    """
 
     def __init__(self, layout, n_rows, n_draws, dtype):
         n_latent = layout.decoder_shapes[0][0]
         n_dec = n_rows * n_draws
         self.n_rows, self.n_draws = n_rows, n_draws
+        self.n_blocks = 1
         self.x = np.empty((n_rows, layout.encoder_shapes[0][0]), dtype=dtype)
         self.enc = allocate_activations(layout.encoder_shapes, n_rows, dtype)
         self.enc_grad = allocate_activations(layout.encoder_shapes, n_rows, dtype)
@@ -126,10 +132,10 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
     iwae = objective == "iwae"
     analytic = kl_estimator == "analytic" and not iwae
 
-    head = forward(model.encoder, act, x, ws.enc)
+    head = forward(model.encoder, act, x, ws.enc, ws.n_blocks)
     z = ws.z(n_dec, n_latent)
     reparameterize(head, eps, z)
-    out = forward(model.decoder, act, z, ws.dec)
+    out = forward(model.decoder, act, z, ws.dec, ws.n_blocks)
 
     grad_out = ws.dec_grad[-1][:n_dec]
     row_nll = ws.log_p[:n_dec]
@@ -153,13 +159,15 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
             total = (float(row_nll.sum(dtype=np.float64))
                      + beta * float(kl_draws.sum(dtype=np.float64))) / n_draws
     grad_z = ws.grad_z(n_dec, n_latent)
-    backward(model.decoder, grad_decoder, act, z, ws.dec, ws.dec_grad, grad_out, grad_z)
+    backward(model.decoder, grad_decoder, act, z, ws.dec, ws.dec_grad, grad_out, grad_z,
+             ws.n_blocks)
     if not analytic:
         add_draw_kl_gradient(z, weights, grad_z)
 
     grad_head = ws.enc_grad[-1][:n_rows]
     kl = reparameterize_backward(head, eps, grad_z, beta / n_rows, analytic, grad_head)
-    backward(model.encoder, grad_encoder, act, x, ws.enc, ws.enc_grad, grad_head, ws.no_rows)
+    backward(model.encoder, grad_encoder, act, x, ws.enc, ws.enc_grad, grad_head, ws.no_rows,
+             ws.n_blocks)
 
     if analytic:
         total = float(row_nll.sum(dtype=np.float64)) / n_draws + beta * kl
@@ -171,7 +179,7 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
 
 def encode_rows(model, x, ws):
     """Encoder output ``[mu | log_var]`` for the rows of ``x`` (a view into ``ws``)."""
-    return forward(model.encoder, model.activation, x, ws.enc)
+    return forward(model.encoder, model.activation, x, ws.enc, ws.n_blocks)
 
 
 def decode_rows(model, z, ws, result, keep_outputs=True):
@@ -185,7 +193,7 @@ def decode_rows(model, z, ws, result, keep_outputs=True):
     buffers = ws.dec
     if not keep_outputs and model.likelihood.n_outputs == 1:
         buffers = [*ws.dec[:-1], result]
-    out = forward(model.decoder, model.activation, z, buffers)
+    out = forward(model.decoder, model.activation, z, buffers, ws.n_blocks)
     model.likelihood.mean(out, model.min_variance, result)
     return out
 
@@ -195,7 +203,7 @@ def _draw_log_px(model, x, head, eps, ws):
     n_draws, n_rows, n_latent = eps.shape
     z = ws.z(n_draws * n_rows, n_latent)
     reparameterize(head, eps, z)
-    out = forward(model.decoder, model.activation, z, ws.dec)
+    out = forward(model.decoder, model.activation, z, ws.dec, ws.n_blocks)
     log_p = ws.log_p[: n_draws * n_rows]
     model.likelihood.log_density(x, out, model.min_variance, log_p, ws.scratch[: len(out)])
     return log_p
@@ -229,7 +237,7 @@ def iwae_rows(model, x, n_samples, rng, ws):
     return logsumexp(log_w, axis=0) - np.log(n_samples)
 
 
-def map_rows(model, X, n_draws, fn, n_columns=None, rows=None):
+def map_rows(model, X, n_draws, fn, n_columns=None, rows=None, n_jobs=None):
     """Apply ``fn(chunk, workspace, result_rows)`` to C-contiguous chunks of ``X[rows]``.
 
     Returns one array of the model's dtype with a row per row of X, of
@@ -246,22 +254,23 @@ def map_rows(model, X, n_draws, fn, n_columns=None, rows=None):
     ws = Workspace(model.layout, size, max(n_draws, 1), dtype)
     buf = np.empty((size, X.shape[1]), dtype=dtype)
     result = np.empty((n_rows,) if n_columns is None else (n_rows, n_columns), dtype=dtype)
-    for start in range(0, n_rows, chunk):
-        stop = min(start + chunk, n_rows)
-        part = buf[: stop - start]
-        if rows is None:
-            part[:] = X[start:stop]
-        else:
-            np.take(X, rows[start:stop], axis=0, out=part, mode="clip")
-        values = fn(part, ws, result[start:stop])
-        if values is not None:
-            result[start:stop] = values
+    with kernel_threads(n_jobs) as ws.n_blocks:
+        for start in range(0, n_rows, chunk):
+            stop = min(start + chunk, n_rows)
+            part = buf[: stop - start]
+            if rows is None:
+                part[:] = X[start:stop]
+            else:
+                np.take(X, rows[start:stop], axis=0, out=part, mode="clip")
+            values = fn(part, ws, result[start:stop])
+            if values is not None:
+                result[start:stop] = values
     return result
 
 
-def score_rows(model, X, rows=None):
+def score_rows(model, X, rows=None, n_jobs=None):
     """Per-row ELBO with ``N_SCORE_DRAWS`` fixed draws: deterministic per row."""
     noise = np.random.default_rng(0).standard_normal((N_SCORE_DRAWS, model.n_latent))
     noise = noise.astype(model.theta.dtype)
     return map_rows(model, X, N_SCORE_DRAWS, lambda x, ws, _: elbo_rows(model, x, noise, ws),
-                    rows=rows)
+                    rows=rows, n_jobs=n_jobs)

@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._progress import report
 from ._sgvb import Workspace, score_rows, sgvb_loss_gradient
+from ._threads import kernel_threads
 
 
 @dataclass
@@ -38,6 +39,7 @@ class TrainingOptions:
     n_iter_no_change: int
     verbose: int
     stop_when_converged: bool
+    n_jobs: int | None = None
 
 
 @dataclass
@@ -73,7 +75,8 @@ class Trainer:
 
     def run(self, first_epoch=1):
         """Train for up to ``options.n_epochs`` epochs; returns the history."""
-        with InterruptFlag() as interrupt:
+        threads = kernel_threads(self.options.n_jobs)
+        with InterruptFlag() as interrupt, threads as self.ws.n_blocks:
             for epoch in range(first_epoch, first_epoch + self.options.n_epochs):
                 if not self._epoch(epoch, interrupt):
                     break
@@ -100,7 +103,7 @@ class Trainer:
         history.losses.append(float(loss))
         value = loss
         if self.val_rows is not None:
-            value = float(np.mean(score_rows(model, self.X, self.val_rows)))
+            value = float(np.mean(score_rows(model, self.X, self.val_rows, options.n_jobs)))
             history.validation_scores.append(value)
         seconds = time.perf_counter() - tic
         report(epoch, loss, seconds)
@@ -164,7 +167,7 @@ def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt, epoc
         loss, row_total = sgvb_loss_gradient(model, x, eps, beta, options.l2, grad, ws, *terms)
         if not np.isfinite(loss):
             return np.nan
-        optimizer.step(model.theta, grad)
+        optimizer.step(model.theta, grad, ws.n_blocks)
         total += row_total
         if interrupt.raised:
             break

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from skvae import _kernels as kernels
 from skvae._kernels import ACTIVATIONS
 from skvae._likelihoods import LIKELIHOODS
 from skvae._network import NetworkLayout
@@ -59,10 +60,11 @@ def make_case(p):
     return layout, theta, x, eps
 
 
-def analytic(p, layout, theta, x, eps):
+def analytic(p, layout, theta, x, eps, n_blocks=1):
     model = VAEModel(layout, ACTIVATIONS[p["activation"]], LIKELIHOODS[p["likelihood"]],
                      p["min_variance"], theta.copy())
     ws = Workspace(layout, p["n_rows"], p["n_draws"], np.float64)
+    ws.n_blocks = n_blocks
     grad = np.full_like(theta, np.nan)
     loss, _ = sgvb_loss_gradient(model, x, eps, p["beta"], p["l2"], grad, ws,
                                  p["kl_estimator"], p["objective"])
@@ -79,11 +81,16 @@ def reference_loss(p, theta, x, eps):
 @given(problems())
 def test_gradient_matches_central_differences(p):
     layout, theta, x, eps = make_case(p)
-    loss_ref, margin = reference_loss(p, theta, x, eps)
+    _, margin = reference_loss(p, theta, x, eps)
     # Kinked activations: finite differences are only valid away from the kink.
     assume(p["activation"] not in ("relu", "leaky_relu") or margin > 1e-2)
 
     loss, grad = analytic(p, layout, theta, x, eps)
+    assert_matches_central_differences(p, theta, x, eps, loss, grad)
+
+
+def assert_matches_central_differences(p, theta, x, eps, loss, grad):
+    loss_ref, _ = reference_loss(p, theta, x, eps)
     assert np.isclose(loss, loss_ref, rtol=1e-10, atol=1e-12)
 
     def f(i, h):
@@ -102,6 +109,24 @@ def test_gradient_matches_central_differences(p):
     scale = np.maximum(np.maximum(np.abs(grad), np.abs(numeric)), floor)
     rel_err = np.abs(grad - numeric) / scale
     assert rel_err.max() < RTOL, (int(rel_err.argmax()), grad, numeric)
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+def test_gradient_split_between_threads_matches_central_differences(
+        likelihood, activation, monkeypatch):
+    """Every product split into column (and row) blocks, one of them ragged."""
+    monkeypatch.setattr(kernels, "MIN_WORK_PER_THREAD", 1)
+    monkeypatch.setattr(kernels, "MIN_BLOCK_COLUMNS", 1)
+    p = {"hidden": (40, 18), "n_latent": 3, "n_draws": 2, "n_rows": 4, "n_features": 20,
+         "likelihood": likelihood, "activation": activation, "beta": 1.0, "l2": 0.3,
+         "min_variance": 0.1, "kl_estimator": "analytic", "objective": "elbo", "seed": 5}
+    layout, theta, x, eps = make_case(p)
+    loss, grad = analytic(p, layout, theta, x, eps, n_blocks=3)
+    serial_loss, serial_grad = analytic(p, layout, theta, x, eps)
+    assert loss == serial_loss
+    np.testing.assert_allclose(grad, serial_grad, rtol=1e-12, atol=1e-14)
+    assert_matches_central_differences(p, theta, x, eps, loss, grad)
 
 
 @pytest.mark.parametrize(("kl_estimator", "objective"),

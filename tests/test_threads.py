@@ -1,0 +1,176 @@
+"""Products and kernels split between threads, and when the split is used."""
+
+import os
+import threading
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from threadpoolctl import threadpool_info
+
+from skvae import VAETransformer, _threads
+from skvae import _kernels as kernels
+from skvae._blas import COLUMN_ALIGN, column_block, matmul
+from skvae._kernels import (
+    ACTIVATIONS,
+    IDENTITY,
+    dense_backward,
+    dense_backward_threads,
+    dense_forward,
+    dense_forward_threads,
+)
+from skvae._optimizers import adam_update, adam_update_threads
+
+from . import reference as ref
+
+TOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+@settings(deadline=None)  # the first example compiles
+@given(st.integers(0, 3000), st.integers(1, 9))
+def test_column_blocks_cover_every_column_once_on_aligned_starts(n_cols, n_blocks):
+    blocks = [column_block(n_cols, b, n_blocks) for b in range(n_blocks)]
+    covered = np.concatenate([np.arange(start, stop) for start, stop in blocks])
+    np.testing.assert_array_equal(covered, np.arange(n_cols))
+    assert all(start % COLUMN_ALIGN == 0 for start, stop in blocks if stop > start)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+def test_matmul_by_column_blocks_matches_numpy(dtype, trans_a, trans_b):
+    rng = np.random.default_rng(0)
+    m, k, n = 9, 7, 41
+    a = rng.normal(size=(k, m) if trans_a else (m, k)).astype(dtype)
+    b = rng.normal(size=(n, k) if trans_b else (k, n)).astype(dtype)
+    # The output is a view with a longer row stride than its width.
+    wide = rng.normal(size=(m, n + 5)).astype(dtype)
+    out = wide[:, 2 : n + 2]
+    before = out.copy()
+    for block in range(3):
+        start, stop = column_block(n, block, 3)
+        matmul(a, b, out, trans_a, trans_b, 0.5, start, stop)
+    expected = (a.T if trans_a else a) @ (b.T if trans_b else b) + 0.5 * before
+    np.testing.assert_allclose(out, expected, rtol=TOL[dtype], atol=TOL[dtype])
+    np.testing.assert_array_equal(wide[:, :2], wide[:, :2].copy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS) + ["identity"])
+def test_dense_forward_split_between_threads_matches_numpy(name, dtype):
+    rng = np.random.default_rng(1)
+    a, w, b = rng.normal(size=(6, 11)), rng.normal(size=(11, 50)), rng.normal(size=50)
+    code = ACTIVATIONS.get(name, IDENTITY)
+    out = np.empty((6, 50), dtype=dtype)
+    dense_forward_threads(a.astype(dtype), w.astype(dtype), b.astype(dtype), code, out, 3)
+    expected = ref.ACTIVATIONS[name](a @ w + b)
+    np.testing.assert_allclose(out, expected, rtol=TOL[dtype], atol=TOL[dtype])
+    serial = np.empty_like(out)
+    dense_forward(a.astype(dtype), w.astype(dtype), b.astype(dtype), code, serial)
+    np.testing.assert_array_equal(out, serial)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_dense_backward_split_between_threads_matches_numpy(name):
+    rng = np.random.default_rng(2)
+    code = ACTIVATIONS[name]
+    z = rng.normal(size=(6, 37)) + 0.013  # keeps clear of the kinks at 0
+    a = ref.ACTIVATIONS[name](z)
+    w, g = rng.normal(size=(37, 45)), rng.normal(size=(6, 45))
+    gw, gb, ga = np.empty((37, 45)), np.empty(45), np.empty((6, 37))
+    dense_backward_threads(a, w, g, gw, gb, ga, code, 3, 2)
+    np.testing.assert_allclose(gw, a.T @ g, rtol=1e-12)
+    np.testing.assert_allclose(gb, g.sum(axis=0), rtol=1e-12)
+    # The input gradient carries the derivative of the activation that made a.
+    h = 1e-6
+    slope = (ref.ACTIVATIONS[name](z + h) - ref.ACTIVATIONS[name](z - h)) / (2 * h)
+    np.testing.assert_allclose(ga, (g @ w.T) * slope, rtol=1e-7, atol=1e-9)
+    serial = [np.empty_like(gw), np.empty_like(gb), np.empty_like(ga)]
+    dense_backward(a, w, g, *serial, code)
+    for got, want in zip((gw, gb, ga), serial):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_split_between_threads_equals_the_serial_update(dtype):
+    rng = np.random.default_rng(3)
+    n = 1001  # not a multiple of the block alignment
+    arrays = [rng.normal(size=n).astype(dtype) for _ in range(3)] + [
+        rng.random(n).astype(dtype)]
+    serial = [x.copy() for x in arrays]
+    adam_update_threads(*arrays, 1e-3, 0.9, 0.999, 1e-8, 3)
+    adam_update(*serial, 1e-3, 0.9, 0.999, 1e-8)
+    for got, want in zip(arrays, serial):
+        np.testing.assert_array_equal(got, want)
+
+
+def blas_threads():
+    return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info()
+            if lib["user_api"] == "blas"}
+
+
+def test_kernel_threads_hold_blas_to_one_thread_and_restore_it():
+    before = blas_threads()
+    with _threads.kernel_threads(2) as n_blocks:
+        inside = blas_threads()
+    assert blas_threads() == before
+    assert n_blocks == 2
+    assert set(inside.values()) == {1}
+
+
+@pytest.mark.parametrize(("n_jobs", "expected"), [(None, 1), (1, 1), (3, 3), (-1, "all"),
+                                                  (-2, "all but one")])
+def test_n_jobs_resolves_like_scikit_learn(n_jobs, expected):
+    n = numba.get_num_threads()
+    expected = {"all": n, "all but one": max(1, n - 1)}.get(expected, expected)
+    before = blas_threads()
+    with _threads.kernel_threads(n_jobs) as n_blocks:
+        assert n_blocks == expected
+        if n_blocks == 1:  # serial kernels leave BLAS's threads alone
+            assert blas_threads() == before
+
+
+def test_n_jobs_zero_is_refused():
+    with pytest.raises(ValueError, match="n_jobs == 0"), _threads.kernel_threads(0):
+        pass
+
+
+def test_kernel_threads_stay_serial_off_the_main_thread():
+    seen = []
+
+    def run():
+        with _threads.kernel_threads(2) as n_blocks:
+            seen.append((n_blocks, blas_threads()))
+
+    before = blas_threads()
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert seen == [(1, before)]
+
+
+def test_kernel_threads_stay_serial_in_a_child_forked_after_openmp_started(monkeypatch):
+    # The omp layer terminates a forked child at its first parallel launch;
+    # a process other than the one that imported skvae must not launch one.
+    dense_forward_threads(*[np.ones((2, 2))] * 2, np.ones(2), IDENTITY, np.empty((2, 2)), 2)
+    monkeypatch.setattr(_threads, "_IMPORT_PID", os.getpid() + 1)
+    expected = 1 if numba.threading_layer() == "omp" else 2
+    with _threads.kernel_threads(2) as n_blocks:
+        assert n_blocks == expected
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fits_with_and_without_threads_agree(monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_WORK_PER_THREAD", 1)  # split even these small products
+    X = (np.random.default_rng(4).random((300, 64)) < 0.3).astype(float)
+    kw = {"n_latent": 3, "hidden_layer_sizes": (80,), "likelihood": "bernoulli",
+          "batch_size": 50, "max_iter": 3, "random_state": 0}
+    threaded = VAETransformer(**kw, n_jobs=3).fit(X)
+    serial = VAETransformer(**kw).fit(X)
+    np.testing.assert_allclose(threaded.loss_curve_, serial.loss_curve_, rtol=1e-9)
+    for method in ("transform", "score_samples", "inverse_transform"):
+        data = X if method != "inverse_transform" else serial.transform(X)
+        np.testing.assert_allclose(getattr(threaded, method)(data),
+                                   getattr(serial, method)(data), rtol=1e-7, atol=1e-9)
