@@ -12,8 +12,14 @@ thread setting. Peers that are not installed are skipped:
     python asv_bench/compare.py --rounds 3 --inference --isolated --calls 5
 
 Prints a markdown table: median seconds per epoch, ratio to skvae, GFLOP/s.
+"skvae" runs with ``n_jobs=-1`` (its kernels split between numba's
+threads), "skvae (n_jobs=1)" with serial kernels and BLAS's own threads.
 The "matrix products only" row runs an epoch's products through the BLAS
-that skvae's kernels use, with nothing else: the floor of skvae's design.
+that skvae's kernels use, serially, with nothing else.
+
+PyTorch and JAX are imported before skvae runs anything: PyTorch loaded
+after numba's OpenMP threads have started ran its threaded operations 1.3-4x
+slower in the same process (measured here), which would flatter skvae.
 """
 
 import argparse
@@ -34,11 +40,21 @@ def data(dtype):
     return (np.random.default_rng(0).random((N, D)) < 0.3).astype(dtype)
 
 
-def run_skvae(X):
+def import_peers_first():
+    """Load PyTorch and JAX, when installed, before numba starts its threads."""
+    for name in ("torch", "jax"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+
+
+def run_skvae(X, n_jobs=-1):
     from skvae import VAETransformer
 
     kw = {"n_latent": J, "hidden_layer_sizes": (H,), "likelihood": "bernoulli",
-          "batch_size": M, "max_iter": 1, "learning_rate_init": 1e-3, "random_state": 0}
+          "batch_size": M, "max_iter": 1, "learning_rate_init": 1e-3, "random_state": 0,
+          "n_jobs": n_jobs}
     warnings.simplefilter("ignore")
     VAETransformer(**kw).fit(X[:1000])
     return lambda: VAETransformer(**kw).fit(X)
@@ -99,11 +115,11 @@ def run_numpy(X):
 def run_torch(X, threads):
     import torch
 
-    torch.set_num_threads(threads)
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     Xt = torch.from_numpy(X)
 
     def epoch():
+        torch.set_num_threads(threads)  # per run: the 1- and 2-thread runs share torch
         params = [torch.tensor(p, dtype=dtype, requires_grad=True) for p in init_params(X.dtype)]
         torch_epoch(params, torch.optim.Adam(params, lr=1e-3), Xt,
                     torch.Generator().manual_seed(0))
@@ -216,15 +232,18 @@ def inference_peers(X):
     """
     import threadpoolctl
     from scipy.special import expit
+    from sklearn.base import clone
 
     from skvae import VAETransformer
 
     warnings.simplefilter("ignore")
     vae = VAETransformer(n_latent=J, hidden_layer_sizes=(H,), likelihood="bernoulli",
-                         batch_size=M, max_iter=1, random_state=0).fit(X[:1000])
+                         batch_size=M, max_iter=1, random_state=0, n_jobs=-1).fit(X[:1000])
+    serial = clone(vae).set_params(n_jobs=1).fit(X[:1000])
     params = skvae_params(vae)
     Z = vae.transform(X)
-    runs = {"skvae": (lambda: vae.transform(X), lambda: vae.inverse_transform(Z))}
+    runs = {"skvae": (lambda: vae.transform(X), lambda: vae.inverse_transform(Z)),
+            "skvae (n_jobs=1)": (lambda: serial.transform(X), lambda: serial.inverse_transform(Z))}
     w1, b1, w2, b2, w3, b3, w4, b4 = params
     runs["numpy"] = (lambda: (np.tanh(X @ w1 + b1) @ w2 + b2)[:, :J],
                      lambda: expit(np.tanh(Z @ w3 + b3) @ w4 + b4))
@@ -264,7 +283,8 @@ def inference_peers(X):
 
 
 def peers(X):
-    runs = {"skvae": run_skvae(X), "numpy": run_numpy(X),
+    runs = {"skvae": run_skvae(X), "skvae (n_jobs=1)": run_skvae(X, n_jobs=1),
+            "numpy": run_numpy(X),
             "matrix products only (skvae's BLAS)": run_products_only(X)}
     try:
         for threads in (1, 2):
@@ -332,6 +352,7 @@ def main():
     parser.add_argument("--calls", type=int, default=3, help="timed calls per process (--isolated)")
     parser.add_argument("--only", help=argparse.SUPPRESS)  # one implementation; prints JSON
     args = parser.parse_args()
+    import_peers_first()
     X = data(np.dtype(args.dtype).type)
     runs = inference_peers(X) if args.inference else peers(X)
     if args.only:

@@ -10,19 +10,24 @@ from .common import W_PARAMS, digits, fit_memory_overhead, quiet, workload_w
 
 
 class EpochW:
-    """Seconds per epoch of W (784-500-20, tanh, Bernoulli, batch 100, L=1, Adam)."""
+    """Seconds per epoch of W (784-500-20, tanh, Bernoulli, batch 100, L=1, Adam).
 
-    params: ClassVar[list] = ["float32", "float64"]
-    param_names: ClassVar[list] = ["dtype"]
+    ``n_jobs=1``: serial kernels, BLAS's own threads; ``-1``: the kernels
+    split between numba's threads.
+    """
+
+    params: ClassVar[list] = [["float32", "float64"], [1, -1]]
+    param_names: ClassVar[list] = ["dtype", "n_jobs"]
     number, repeat, timeout = 1, 3, 300
 
-    def setup(self, dtype):
+    def setup(self, dtype, n_jobs):
         quiet()
         self.X = workload_w(np.dtype(dtype).type)
-        VAETransformer(**W_PARAMS, max_iter=1).fit(self.X[:500])  # compile outside the timing
+        self.params = {**W_PARAMS, "max_iter": 1, "n_jobs": n_jobs}
+        VAETransformer(**self.params).fit(self.X[:500])  # compile outside the timing
 
-    def time_epoch(self, dtype):
-        VAETransformer(**W_PARAMS, max_iter=1).fit(self.X)
+    def time_epoch(self, dtype, n_jobs):
+        VAETransformer(**self.params).fit(self.X)
 
 
 class EpochLikelihood:
