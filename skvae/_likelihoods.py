@@ -32,6 +32,15 @@ from ._kernels import sigmoid, softplus
 from ._latent import LOG_2PI
 
 
+def column_means(X, chunk=4096):
+    """Per-column mean in float64, reading X in row chunks (a memmap is not
+    copied into memory)."""
+    mean = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], chunk):
+        mean += X[start : start + chunk].sum(axis=0, dtype=np.float64)
+    return mean / X.shape[0]
+
+
 def column_moments(X, chunk=4096):
     """Per-column mean and variance in float64, reading X in row chunks.
 
@@ -39,10 +48,7 @@ def column_moments(X, chunk=4096):
     temporary, so a memmap X is not copied into memory.
     """
     n_samples = X.shape[0]
-    mean = np.zeros(X.shape[1])
-    for start in range(0, n_samples, chunk):
-        mean += X[start : start + chunk].sum(axis=0, dtype=np.float64)
-    mean /= n_samples
+    mean = column_means(X, chunk)
     var = np.zeros(X.shape[1])
     for start in range(0, n_samples, chunk):
         diff = X[start : start + chunk] - mean
@@ -159,7 +165,7 @@ def bernoulli_sample(mean, out, min_variance, rng):
 
 
 def bernoulli_output_bias(X, min_variance):
-    p = np.clip(column_moments(X)[0], 1e-3, 1 - 1e-3)
+    p = np.clip(column_means(X), 1e-3, 1 - 1e-3)
     return np.log(p) - np.log1p(-p)
 
 
@@ -349,7 +355,7 @@ def gaussian_unit_sample(mean, out, min_variance, rng):
 
 
 def gaussian_unit_output_bias(X, min_variance):
-    return column_moments(X)[0]
+    return column_means(X)
 
 
 # -- Continuous Bernoulli: data in [0, 1], decoder outputs logits eta --------
@@ -482,7 +488,7 @@ def poisson_sample(mean, out, min_variance, rng):
 
 
 def poisson_output_bias(X, min_variance):
-    return np.log(np.maximum(column_moments(X)[0], 1e-3))
+    return np.log(np.maximum(column_means(X), 1e-3))
 
 
 #: Largest count the Poisson likelihood accepts.

@@ -293,9 +293,10 @@ def test_refuses_data_outside_the_unit_interval(likelihood):
 
 
 def test_column_moments_match_numpy_across_chunks():
-    from skvae._likelihoods import column_moments
+    from skvae._likelihoods import column_means, column_moments
 
     X = np.random.default_rng(5).normal(3.0, 2.0, (1000, 4)).astype(np.float32)
     mean, var = column_moments(X, chunk=64)
     np.testing.assert_allclose(mean, X.astype(np.float64).mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(column_means(X, chunk=37), mean, rtol=1e-12)
     np.testing.assert_allclose(var, X.astype(np.float64).var(axis=0), rtol=1e-10)
