@@ -161,6 +161,12 @@ def test_kernel_threads_stay_serial_in_a_child_forked_after_openmp_started(monke
         assert n_blocks == expected
 
 
+def test_kernel_threads_stay_serial_on_the_slow_workqueue_layer(monkeypatch):
+    monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
+    with _threads.kernel_threads(2) as n_blocks:
+        assert n_blocks == 1
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_fits_with_and_without_threads_agree(monkeypatch):
     monkeypatch.setattr(kernels, "MIN_WORK_PER_THREAD", 1)  # split even these small products
