@@ -45,10 +45,10 @@ def test_elbo(params, X, draws, seed=0):
     return total / len(X)
 
 
-def train_skvae(X, epochs, seed):
+def train_skvae(X, epochs, seed, n_jobs):
     vae = VAETransformer(n_latent=J, hidden_layer_sizes=(H,), likelihood="bernoulli",
                          batch_size=M, max_iter=epochs, learning_rate_init=1e-3, tol=0.0,
-                         random_state=seed)
+                         random_state=seed, n_jobs=n_jobs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # max_iter reached: the intended budget
         vae.fit(X)
@@ -73,13 +73,14 @@ def main():
     parser.add_argument("--seeds", type=int, default=1, help="training runs per library")
     parser.add_argument("--draws", type=int, default=10, help="draws per test row")
     parser.add_argument("--torch-threads", type=int, default=2)
+    parser.add_argument("--n-jobs", type=int, default=-1, help="skvae's n_jobs")
     parser.add_argument("--data", default=None, help="folder with binarized_mnist/")
     args = parser.parse_args()
     X = load_binarized_mnist(args.data, subset="train").data.astype(np.float32)
     X_test = load_binarized_mnist(args.data, subset="test").data.astype(np.float32)
-    runs = {"skvae": lambda seed: train_skvae(X, args.epochs, seed)}
+    runs = {"skvae": lambda seed: train_skvae(X, args.epochs, seed, args.n_jobs)}
     try:
-        import torch  # noqa: F401
+        import torch  # noqa: F401  (before numba's threads start: see compare.py)
 
         runs["PyTorch"] = lambda seed: train_torch(X, args.epochs, seed, args.torch_threads)
     except ImportError:
