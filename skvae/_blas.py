@@ -32,9 +32,10 @@ _GEMM = types.ExternalFunction("numba_xxgemm", types.intc(
 
 _NO, _YES = ord("n"), ord("t")
 
-#: Column blocks start on multiples of this many columns (one AVX-512
-#: register of float32), so that no thread starts mid-vector.
-COLUMN_ALIGN = 16
+#: Blocks (of columns, rows or parameters) start on multiples of this many
+#: elements (one AVX-512 register of float32), so that no thread starts
+#: mid-vector.
+BLOCK_ALIGN = 16
 
 
 @jit
@@ -68,9 +69,9 @@ def matmul(a, b, out, trans_a, trans_b, beta, start, stop):
 
 
 @jit
-def column_block(n_cols, block, n_blocks):
-    """``(start, stop)`` of block ``block`` of ``n_blocks`` near-equal column blocks."""
-    per_block = -(-n_cols // n_blocks)
-    per_block = -(-per_block // COLUMN_ALIGN) * COLUMN_ALIGN
-    start = min(block * per_block, n_cols)
-    return start, min(start + per_block, n_cols)
+def block_range(n, block, n_blocks):
+    """``(start, stop)`` of block ``block`` of ``n_blocks`` near-equal parts of ``range(n)``."""
+    per_block = -(-n // n_blocks)
+    per_block = -(-per_block // BLOCK_ALIGN) * BLOCK_ALIGN
+    start = min(block * per_block, n)
+    return start, min(start + per_block, n)

@@ -8,15 +8,15 @@ Derivatives are computed from a layer's *output*, so the backward pass needs
 no stored pre-activations.
 
 The dense-layer kernels come in pairs: a serial one, and a ``_threads`` twin
-that runs the same ``*_block`` function on each of ``n_blocks`` column
-blocks in numba's threads; :func:`dense_layer` and :func:`dense_gradients`
+that runs the same ``*_block`` function on each of ``n_blocks`` blocks in
+numba's threads; :func:`dense_layer` and :func:`dense_gradients`
 choose between them.
 """
 
 import numpy as np
 from numba import prange
 
-from ._blas import column_block, matmul
+from ._blas import block_range, matmul
 from ._config import jit, jit_threads
 
 IDENTITY, TANH, RELU, SOFTPLUS, LEAKY_RELU = 0, 1, 2, 3, 4
@@ -74,8 +74,8 @@ def activate_columns(out, bias, activation, start, stop):
 
 @jit
 def dense_forward_block(a_in, weight, bias, activation, out, block, n_blocks):
-    """Columns ``column_block(block, n_blocks)`` of activation(a_in @ weight + bias)."""
-    start, stop = column_block(out.shape[1], block, n_blocks)
+    """Column block ``block`` of ``n_blocks`` of activation(a_in @ weight + bias)."""
+    start, stop = block_range(out.shape[1], block, n_blocks)
     matmul(a_in, weight, out, False, False, 0.0, start, stop)
     activate_columns(out, bias, activation, start, stop)
 
@@ -149,12 +149,6 @@ def scale_columns_by_derivative(a_out, grad, activation, start, stop):
 
 
 @jit
-def scale_by_derivative(a_out, grad, activation):
-    """grad *= activation'(z), written in terms of the output a = activation(z)."""
-    scale_columns_by_derivative(a_out, grad, activation, 0, grad.shape[1])
-
-
-@jit
 def weight_gradient_block(a_in, grad_out, grad_weight, grad_bias, block, n_blocks):
     """Block ``block`` of grad_weight = a_in.T @ grad_out and grad_bias = column sums of grad_out.
 
@@ -163,11 +157,10 @@ def weight_gradient_block(a_in, grad_out, grad_weight, grad_bias, block, n_block
     230-250 GFLOP/s on two threads against 185 split by columns (W's
     784 x 500 and 500 x 784 weight gradients, float32).
     """
-    first, last = column_block(grad_weight.shape[0], block, n_blocks)
-    if last > first:
-        matmul(a_in[:, first:last], grad_out, grad_weight[first:last], True, False, 0.0, 0,
-               grad_weight.shape[1])
-    start, stop = column_block(grad_out.shape[1], block, n_blocks)
+    first, last = block_range(grad_weight.shape[0], block, n_blocks)
+    matmul(a_in[:, first:last], grad_out, grad_weight[first:last], True, False, 0.0, 0,
+           grad_weight.shape[1])
+    start, stop = block_range(grad_out.shape[1], block, n_blocks)
     sums = grad_bias[start:stop]
     sums[:] = 0.0
     for i in range(grad_out.shape[0]):
@@ -183,7 +176,7 @@ def input_gradient_block(a_in, weight, grad_out, grad_in, in_activation, block, 
     ``in_activation`` made ``a_in``, so the result is the gradient at the
     pre-activation of the layer below, ready for its own backward step.
     """
-    start, stop = column_block(grad_in.shape[1], block, n_blocks)
+    start, stop = block_range(grad_in.shape[1], block, n_blocks)
     matmul(grad_out, weight, grad_in, False, True, 0.0, start, stop)
     scale_columns_by_derivative(a_in, grad_in, in_activation, start, stop)
 
@@ -205,7 +198,8 @@ def dense_backward(a_in, weight, grad_out, grad_weight, grad_bias, grad_in,
 @jit_threads
 def dense_backward_threads(a_in, weight, grad_out, grad_weight, grad_bias, grad_in,
                            in_activation, n_blocks, n_in_blocks):
-    """:func:`dense_backward` with each product split by columns between threads."""
+    """:func:`dense_backward` with each product split between threads: the
+    weight gradient by rows, the input gradient by columns."""
     for block in prange(n_blocks):
         weight_gradient_block(a_in, grad_out, grad_weight, grad_bias, block, n_blocks)
     if grad_in.shape[0] > 0:

@@ -76,7 +76,7 @@ def forward(layers, activation, x, buffers, n_blocks=1):
 
     ``buffers`` are per-layer outputs with at least ``len(x)`` rows; hidden
     layers apply ``activation``, the output layer is linear. Each product
-    is split by columns between up to ``n_blocks`` threads.
+    is split between up to ``n_blocks`` threads.
     """
     weights, biases = layers
     n_rows = x.shape[0]

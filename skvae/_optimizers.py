@@ -8,7 +8,7 @@ state can be copied and restored when a step diverges.
 import numpy as np
 from numba import prange
 
-from ._blas import column_block
+from ._blas import block_range
 from ._config import jit, jit_threads
 
 # Scalars are cast to the buffer's dtype, so float32 updates stay float32:
@@ -39,7 +39,7 @@ def adam_block(theta, grad, m, v, step_size, beta1, beta2, epsilon, block, n_blo
     one = theta.dtype.type(1.0)
     b1, b2 = theta.dtype.type(beta1), theta.dtype.type(beta2)
     step, eps = theta.dtype.type(step_size), theta.dtype.type(epsilon)
-    start, stop = column_block(theta.shape[0], block, n_blocks)
+    start, stop = block_range(theta.shape[0], block, n_blocks)
     # Slices, so that the loop index is never negative and LLVM vectorizes.
     theta, grad, m, v = theta[start:stop], grad[start:stop], m[start:stop], v[start:stop]
     for i in range(theta.shape[0]):

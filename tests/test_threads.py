@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_info
 
 from skvae import VAETransformer, _threads
 from skvae import _kernels as kernels
-from skvae._blas import COLUMN_ALIGN, column_block, matmul
+from skvae._blas import BLOCK_ALIGN, block_range, matmul
 from skvae._kernels import (
     ACTIVATIONS,
     IDENTITY,
@@ -30,17 +30,17 @@ TOL = {np.float32: 1e-5, np.float64: 1e-12}
 
 @settings(deadline=None)  # the first example compiles
 @given(st.integers(0, 3000), st.integers(1, 9))
-def test_column_blocks_cover_every_column_once_on_aligned_starts(n_cols, n_blocks):
-    blocks = [column_block(n_cols, b, n_blocks) for b in range(n_blocks)]
+def test_block_ranges_cover_every_column_once_on_aligned_starts(n_cols, n_blocks):
+    blocks = [block_range(n_cols, b, n_blocks) for b in range(n_blocks)]
     covered = np.concatenate([np.arange(start, stop) for start, stop in blocks])
     np.testing.assert_array_equal(covered, np.arange(n_cols))
-    assert all(start % COLUMN_ALIGN == 0 for start, stop in blocks if stop > start)
+    assert all(start % BLOCK_ALIGN == 0 for start, stop in blocks if stop > start)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("trans_b", [False, True])
-def test_matmul_by_column_blocks_matches_numpy(dtype, trans_a, trans_b):
+def test_matmul_by_block_ranges_matches_numpy(dtype, trans_a, trans_b):
     rng = np.random.default_rng(0)
     m, k, n = 9, 7, 41
     a = rng.normal(size=(k, m) if trans_a else (m, k)).astype(dtype)
@@ -50,7 +50,7 @@ def test_matmul_by_column_blocks_matches_numpy(dtype, trans_a, trans_b):
     out = wide[:, 2 : n + 2]
     before = out.copy()
     for block in range(3):
-        start, stop = column_block(n, block, 3)
+        start, stop = block_range(n, block, 3)
         matmul(a, b, out, trans_a, trans_b, 0.5, start, stop)
     expected = (a.T if trans_a else a) @ (b.T if trans_b else b) + 0.5 * before
     np.testing.assert_allclose(out, expected, rtol=TOL[dtype], atol=TOL[dtype])
