@@ -44,6 +44,22 @@ def leading_dimension(a):
     return max(a.strides[0] // a.itemsize, a.shape[1], 1)
 
 
+#: gemm's alpha = 1 and beta = 0 in each precision, read-only constants of
+#: the compiled code, so that the kernels' products allocate nothing.
+_ONE_ZERO_32 = np.array([1.0, 0.0], dtype=np.float32)
+_ONE_ZERO_64 = np.array([1.0, 0.0], dtype=np.float64)
+
+
+@jit
+def _call_gemm(kind, a, trans_a, b_block, trans_b, out_block, n_rows, n_cols, inner,
+               leading, scalars):
+    """gemm on row-major arrays; ``scalars`` holds alpha and beta, ``leading``
+    the leading dimensions of a, b and out."""
+    _GEMM(kind, _YES if trans_b else _NO, _YES if trans_a else _NO, n_cols, n_rows, inner,
+          scalars.ctypes, b_block.ctypes, leading[1], a.ctypes, leading[0],
+          scalars[1:].ctypes, out_block.ctypes, leading[2])
+
+
 @jit
 def matmul(a, b, out, trans_a, trans_b, beta, start, stop):
     """out[:, start:stop] = op(a) @ op(b)[:, start:stop] + beta * out[:, start:stop].
@@ -57,15 +73,21 @@ def matmul(a, b, out, trans_a, trans_b, beta, start, stop):
     inner = a.shape[0] if trans_a else a.shape[1]
     if n_rows == 0 or n_cols <= 0:
         return
-    scalars = np.empty(2, dtype=out.dtype)
-    scalars[0] = 1.0
-    scalars[1] = beta
-    kind = ord("s") if out.itemsize == 4 else ord("d")
+    single = out.itemsize == 4
+    kind = ord("s") if single else ord("d")
     # Column block of op(b): columns of b, or rows of b when transposed.
     b_block = b[start:] if trans_b else b[:, start:]
-    _GEMM(kind, _YES if trans_b else _NO, _YES if trans_a else _NO, n_cols, n_rows, inner,
-          scalars.ctypes, b_block.ctypes, leading_dimension(b), a.ctypes, leading_dimension(a),
-          scalars[1:].ctypes, out[:, start:].ctypes, leading_dimension(out))
+    leading = (leading_dimension(a), leading_dimension(b), leading_dimension(out))
+    args = (kind, a, trans_a, b_block, trans_b, out[:, start:], n_rows, n_cols, inner, leading)
+    if beta != 0.0:
+        scalars = np.empty(2, dtype=out.dtype)
+        scalars[0] = 1.0
+        scalars[1] = beta
+        _call_gemm(*args, scalars)
+    elif single:
+        _call_gemm(*args, _ONE_ZERO_32)
+    else:
+        _call_gemm(*args, _ONE_ZERO_64)
 
 
 @jit
