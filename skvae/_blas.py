@@ -17,6 +17,13 @@ and one thread at 101-112.
 """
 
 import numpy as np
+
+# The BLAS that numba_xxgemm calls, loaded now rather than at the first
+# product, so that threadpoolctl finds it when _threads first looks and can
+# hold it to one thread. Left with its own threads under numba's, it made
+# each product 25x slower (measured here, in a process without
+# scikit-learn, which loads it too).
+import scipy.linalg.cython_blas  # noqa: F401
 from numba import types
 
 from ._config import jit
