@@ -98,9 +98,10 @@ def matmul(a, b, out, trans_a, trans_b, beta, start, stop):
 
 
 @jit
-def block_range(n, block, n_blocks):
-    """``(start, stop)`` of block ``block`` of ``n_blocks`` near-equal parts of ``range(n)``."""
+def block_range(n, block, n_blocks, align=BLOCK_ALIGN):
+    """``(start, stop)`` of block ``block`` of ``n_blocks`` near-equal parts of
+    ``range(n)``, each starting on a multiple of ``align``."""
     per_block = -(-n // n_blocks)
-    per_block = -(-per_block // BLOCK_ALIGN) * BLOCK_ALIGN
+    per_block = -(-per_block // align) * align
     start = min(block * per_block, n)
     return start, min(start + per_block, n)

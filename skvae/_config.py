@@ -29,6 +29,17 @@ import numba
 JIT_OPTIONS = {"nogil": True, "cache": True, "fastmath": False, "error_model": "numpy"}
 
 jit = numba.njit(**JIT_OPTIONS)
+
+#: For the elementwise math of ``_vector_math``: ``contract`` lets LLVM fuse
+#: each multiply and add into one instruction (one rounding instead of two),
+#: nothing more; exp took 0.27 ns per float32 element with it, 0.45 without.
+#: ``forceinline`` puts them inside the caller's loop: left as a call (as
+#: float64 softplus, two polynomials long, was), a loop is not vectorized.
+MATH_OPTIONS = {"error_model": "numpy", "fastmath": {"contract"}, "forceinline": True}
+#: For sums whose terms may be added in any order: ``reassoc`` lets LLVM
+#: keep one partial sum per vector lane, which it may not do otherwise, and
+#: nothing more. A 784-term float64 row sum ran 4x faster.
+jit_sum = numba.njit(**{**JIT_OPTIONS, "fastmath": {"reassoc"}})
 #: For the kernels that split their work between threads (see ``_threads``).
 jit_threads = numba.njit(parallel=True, **JIT_OPTIONS)
 

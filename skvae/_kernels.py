@@ -18,6 +18,7 @@ from numba import prange
 
 from ._blas import block_range, matmul
 from ._config import jit, jit_threads
+from ._vector_math import softplus
 
 IDENTITY, TANH, RELU, SOFTPLUS, LEAKY_RELU = 0, 1, 2, 3, 4
 
@@ -26,21 +27,6 @@ ACTIVATIONS = {"tanh": TANH, "relu": RELU, "softplus": SOFTPLUS, "leaky_relu": L
 
 #: Slope of ``leaky_relu`` for negative inputs.
 LEAKY_SLOPE = 0.01
-
-
-@jit
-def softplus(x):
-    """log(1 + exp(x)) without overflow."""
-    return max(x, 0.0) + np.log1p(np.exp(-abs(x)))
-
-
-@jit
-def sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + np.exp(-x))
-    e = np.exp(x)
-    return e / (1.0 + e)
 
 
 @jit

@@ -141,7 +141,7 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
     row_nll = ws.log_p[:n_dec]
     model.likelihood.nll_gradient(
         x, out, model.min_variance, 1.0 if iwae else 1.0 / n_dec, grad_out, row_nll,
-        ws.scratch[:n_dec]
+        ws.scratch[:n_dec], ws.n_blocks
     )
     if not analytic:
         kl_draws = ws.draw_kl(n_draws, n_rows)
@@ -194,7 +194,7 @@ def decode_rows(model, z, ws, result, keep_outputs=True):
     if not keep_outputs and model.likelihood.n_outputs == 1:
         buffers = [*ws.dec[:-1], result]
     out = forward(model.decoder, model.activation, z, buffers, ws.n_blocks)
-    model.likelihood.mean(out, model.min_variance, result)
+    model.likelihood.mean(out, model.min_variance, result, ws.n_blocks)
     return out
 
 
@@ -205,7 +205,8 @@ def _draw_log_px(model, x, head, eps, ws):
     reparameterize(head, eps, z)
     out = forward(model.decoder, model.activation, z, ws.dec, ws.n_blocks)
     log_p = ws.log_p[: n_draws * n_rows]
-    model.likelihood.log_density(x, out, model.min_variance, log_p, ws.scratch[: len(out)])
+    model.likelihood.log_density(x, out, model.min_variance, log_p, ws.scratch[: len(out)],
+                                 ws.n_blocks)
     return log_p
 
 

@@ -5,6 +5,7 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import expit
 
+from skvae import _likelihoods as likelihoods
 from skvae._likelihoods import LIKELIHOODS
 
 from . import reference as ref
@@ -175,7 +176,7 @@ def test_saturated_decoder_outputs_stay_finite(likelihood):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bernoulli_kernels_keep_full_precision_at_extreme_logits(dtype):
-    """The split kernels (numpy exp/log1p, numba loops) lose no tail accuracy.
+    """The kernels (vectorizable exp and log1p) lose no tail accuracy.
 
     Oracle: scipy's expit and numpy's logaddexp in float64 on the same logits.
     Every kernel is called with and without a scratch buffer.
@@ -231,23 +232,35 @@ def test_gaussian_kernels_keep_full_precision_at_extreme_scales(dtype, min_varia
         np.testing.assert_allclose(grad[:, s.size :], grad_s, rtol=rtol, atol=1e-30)
 
 
-def test_bernoulli_mean_covers_every_block_of_rows():
-    """The mean runs in blocks of CACHE_ROWS rows; a ragged last block included."""
-    from skvae._likelihoods import CACHE_ROWS
-
-    out = np.random.default_rng(5).normal(0.0, 4.0, (2 * CACHE_ROWS + 7, 3))
-    result = np.full_like(out, np.nan)
-    LIKELIHOODS["bernoulli"].mean(out, 0.0, result)
-    np.testing.assert_allclose(result, expit(out), rtol=1e-13)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bernoulli_kernels_split_by_rows_equal_the_one_block_results(monkeypatch, dtype):
+    """Rows split between three threads (ragged blocks of 50 decoder rows)
+    give exactly the one-thread results; every output starts as NaN, so a
+    block left out shows."""
+    monkeypatch.setattr(likelihoods, "MIN_ELEMENTS_PER_THREAD", 1)
+    x, out = rows("bernoulli", 25, 2, 7, seed=4)
+    x, out = x.astype(dtype), out.astype(dtype)
+    lik = LIKELIHOODS["bernoulli"]
+    results = []
+    for n_blocks in (1, 3):
+        grad, mean = np.full_like(out, np.nan), np.full_like(out, np.nan)
+        row_nll, log_p = np.full(len(out), np.nan, dtype), np.full(len(out), np.nan, dtype)
+        lik.nll_gradient(x, out, 0.0, 0.5, grad, row_nll, None, n_blocks)
+        lik.log_density(x, out, 0.0, log_p, np.empty_like(out), n_blocks)
+        lik.mean(out, 0.0, mean, n_blocks)
+        results.append((grad, row_nll, log_p, mean))
+    assert likelihoods.row_blocks(out, 3) == 3
+    for serial, threaded in zip(*results):
+        np.testing.assert_array_equal(threaded, serial)
+    rtol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(results[1][3], expit(out.astype(np.float64)), rtol=rtol)
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "continuous_bernoulli", "gaussian_unit",
                                         "poisson"])
 def test_mean_in_place_equals_mean_into_a_new_array(likelihood):
     """inverse_transform takes these means in place, over the logits' own buffer."""
-    from skvae._likelihoods import CACHE_ROWS
-
-    out = np.random.default_rng(6).normal(0.0, 4.0, (CACHE_ROWS + 9, 5))
+    out = np.random.default_rng(6).normal(0.0, 4.0, (300, 5))
     expected = np.full_like(out, np.nan)
     LIKELIHOODS[likelihood].mean(out, 0.0, expected)
     in_place = out.copy()

@@ -1,0 +1,209 @@
+"""exp and log1p for numba loops that LLVM can vectorize.
+
+numba compiles ``np.exp``, ``np.log1p`` and ``np.tanh`` on scalars to calls
+of the C library, one element at a time: a loop that makes such a call is
+never vectorized (13 ns per element for tanh, measured here). The functions
+below are plain arithmetic, polynomials and one bit cast, so the loops that
+call them are. A Bernoulli likelihood and its gradient built on them took
+79 microseconds for a 100 x 784 float32 minibatch, against 185 for numpy's
+SIMD ufuncs with numba loops around them, on one thread.
+
+- :func:`exp_nonpositive`: exp(x) for x <= 0, the only arguments that
+  sigmoid, softplus and tanh need (they take exp(-|x|));
+- :func:`log1p_unit`: log(1 + u) for u in [0, 1], the softplus of such an
+  exponential;
+- :func:`sigmoid` and :func:`softplus` built on them, for float32 and
+  float64 arguments;
+- :func:`float64_sum`, a sum that LLVM may reorder into one partial sum
+  per vector lane (compiled with the ``reassoc`` flag only).
+
+Both work in the precision of their argument (float32 or float64), give
+NaN for NaN, and are within 2 units in the last place of the exact result
+(``tests/test_vector_math.py`` checks them against numpy in float64).
+They are compiled with the ``contract`` fast-math flag only (see
+``_config``): fused multiply-adds, no assumption about NaN or inf.
+They are numba overloads, callable from compiled code only.
+"""
+
+import math
+from decimal import Decimal
+from types import SimpleNamespace
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic, overload
+
+from ._config import MATH_OPTIONS, jit_sum
+
+
+@intrinsic
+def _bits_as_float(typingctx, bits):
+    """The float whose bit pattern is the int32 or int64 ``bits``."""
+    if bits == types.int32:
+        signature, target = types.float32(types.int32), ir.FloatType()
+    elif bits == types.int64:
+        signature, target = types.float64(types.int64), ir.DoubleType()
+    else:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], target)
+
+    return signature, codegen
+
+
+#: ln 2 to 45 digits, so that the low part of its split is exact in float64.
+_LN2 = Decimal("0.693147180559945309417232121458176568075500134")
+
+
+def _leading_bits(value, n_bits):
+    """``value`` (positive) truncated to its ``n_bits`` leading significant bits."""
+    scale = 2.0 ** (n_bits - math.frexp(value)[1])
+    return math.floor(value * scale) / scale
+
+
+def _constants(dtype, n_exp_terms, n_log_terms, ln2_high_bits):
+    """Every constant of the two functions in precision ``dtype``.
+
+    exp(x) = 2**k * exp(r) with k = round(x / ln 2) and r = x - k ln 2 in
+    [-ln 2 / 2, ln 2 / 2]. ln 2 is split in two (Cody and Waite): its high
+    part has ``ln2_high_bits`` significant bits, so that k * ln2_high is
+    exact for every k the range needs. exp(r) is its Taylor polynomial with
+    ``n_exp_terms`` terms. log(1 + f) = 2 atanh(s) with s = f / (2 + f), a
+    series in s**2 with ``n_log_terms`` terms after the first. Both
+    truncations are below 0.1 unit in the last place.
+    """
+    info = np.finfo(dtype)
+    cast = info.dtype.type
+    ln2_high = _leading_bits(float(_LN2), ln2_high_bits)
+    return SimpleNamespace(
+        # Below this, exp(x) is under the smallest normal number: flushed to 0.
+        lowest=cast(math.log(float(info.tiny))),
+        log2_e=cast(float(1 / _LN2)),
+        # Adding and subtracting 1.5 * 2**n_mantissa rounds to an integer.
+        round_magic=cast(1.5 * 2.0**info.nmant),
+        ln2_high=cast(ln2_high),
+        ln2_low=cast(float(_LN2 - Decimal(ln2_high))),
+        # 2**k is the float with exponent field k + bias and zero mantissa.
+        exponent_unit=cast(2.0**info.nmant),
+        exponent_bias=cast((info.maxexp - 1) * 2.0**info.nmant),
+        to_bits=np.int32 if info.dtype == np.float32 else np.int64,
+        exp_terms=tuple(cast(1.0 / math.factorial(n)) for n in range(n_exp_terms - 1, -1, -1)),
+        log_terms=tuple(cast(2.0 / (2 * n + 1)) for n in range(n_log_terms, 0, -1)),
+        
+        # ln 2 as the nearest float and the rest.
+        ln2=cast(float(_LN2)),
+        ln2_rest=cast(float(_LN2 - Decimal(float(cast(float(_LN2)))))),
+        one=cast(1.0), two=cast(2.0), half=cast(0.5), zero=cast(0.0),
+    )
+
+
+_CONSTANTS = {
+    types.float32: _constants(np.float32, n_exp_terms=8, n_log_terms=4, ln2_high_bits=11),
+    types.float64: _constants(np.float64, n_exp_terms=14, n_log_terms=10, ln2_high_bits=32),
+}
+
+
+def _compiled_only(name, doc):
+    """The Python face of a function that only numba-compiled code can call."""
+
+    def function(x):
+        raise TypeError(f"{name} runs inside numba-compiled code only")
+
+    function.__name__, function.__qualname__, function.__doc__ = name, name, doc
+    return function
+
+
+exp_nonpositive = _compiled_only(
+    "exp_nonpositive", "exp(x) for x <= 0 (results below the smallest normal number are 0).")
+log1p_unit = _compiled_only("log1p_unit", "log(1 + u) for u in [0, 1].")
+sigmoid = _compiled_only("sigmoid", "1 / (1 + exp(-x)), without overflow.")
+softplus = _compiled_only("softplus", "log(1 + exp(x)), without overflow.")
+softplus_and_sigmoid = _compiled_only(
+    "softplus_and_sigmoid", "``(softplus(x), sigmoid(x))`` from one exponential.")
+
+
+@overload(exp_nonpositive, jit_options=MATH_OPTIONS)
+def _exp_nonpositive(x):
+    if x not in _CONSTANTS:
+        return None
+    c = _CONSTANTS[x]
+    lowest, log2_e, magic, zero = c.lowest, c.log2_e, c.round_magic, c.zero
+    ln2_high, ln2_low, terms = c.ln2_high, c.ln2_low, c.exp_terms
+    unit, bias, to_bits = c.exponent_unit, c.exponent_bias, c.to_bits
+
+    def impl(x):
+        xc = max(x, lowest)
+        k = (xc * log2_e + magic) - magic
+        r = (xc - k * ln2_high) - k * ln2_low
+        p = zero
+        for term in terms:
+            p = p * r + term
+        two_to_k = _bits_as_float(to_bits(k * unit + bias))
+        y = p * two_to_k if x >= lowest else zero
+        return x if np.isnan(x) else y
+
+    return impl
+
+
+@overload(log1p_unit, jit_options=MATH_OPTIONS)
+def _log1p_unit(u):
+    if u not in _CONSTANTS:
+        return None
+    c = _CONSTANTS[u]
+    one, two, half, zero = c.one, c.two, c.half, c.zero
+    ln2, ln2_rest, terms = c.ln2, c.ln2_rest, c.log_terms
+
+    def impl(u):
+        # 1 + u = 2**j (1 + f): j = 0 and f = u up to 1/2, else j = 1 and
+        # f = (u - 1) / 2 (u - 1 is exact there), so f lies in [-1/4, 1/2].
+        above = u > half
+        f = (u - one) * half if above else u
+        s = f / (two + f)
+        z = s * s
+        p = zero
+        for term in terms:
+            p = p * z + term
+        y = s * (p * z) + two * s
+        return (y + ln2_rest) + ln2 if above else y
+
+    return impl
+
+
+@overload(softplus_and_sigmoid, jit_options=MATH_OPTIONS)
+def _softplus_and_sigmoid(x):
+    if x not in _CONSTANTS:
+        return None
+    zero, one = _CONSTANTS[x].zero, _CONSTANTS[x].one
+
+    def impl(x):
+        e = exp_nonpositive(-abs(x))
+        inverse = one / (one + e)
+        return (max(x, zero) + log1p_unit(e)), (inverse if x >= zero else e * inverse)
+
+    return impl
+
+
+# Each of the two alone: LLVM drops the arithmetic of the other.
+@overload(sigmoid, jit_options=MATH_OPTIONS)
+def _sigmoid(x):
+    if x in _CONSTANTS:
+        return lambda x: softplus_and_sigmoid(x)[1]
+    return None
+
+
+@overload(softplus, jit_options=MATH_OPTIONS)
+def _softplus(x):
+    if x in _CONSTANTS:
+        return lambda x: softplus_and_sigmoid(x)[0]
+    return None
+
+
+@jit_sum
+def float64_sum(values):
+    """Sum of a 1-D array in float64, in whatever order vectorizes best."""
+    total = 0.0
+    for i in range(values.shape[0]):
+        total += values[i]
+    return total

@@ -1,0 +1,130 @@
+"""The vectorizable exp, log1p, sigmoid, softplus and sum against numpy in float64."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+from scipy.special import expit
+
+from skvae._vector_math import (
+    exp_nonpositive,
+    float64_sum,
+    log1p_unit,
+    sigmoid,
+    softplus,
+)
+
+DTYPES = [np.float32, np.float64]
+
+
+def elementwise(function):
+    """A compiled loop applying ``function`` to every element of a 1-D array."""
+
+    @njit(error_model="numpy")
+    def apply(values, result):
+        for i in range(values.shape[0]):
+            result[i] = function(values[i])
+
+    def run(values):
+        result = np.empty_like(values)
+        apply(values, result)
+        return result
+
+    run.compiled = apply
+    return run
+
+
+vexp, vlog1p = elementwise(exp_nonpositive), elementwise(log1p_unit)
+vsigmoid, vsoftplus = elementwise(sigmoid), elementwise(softplus)
+
+
+def ulps(result, exact, dtype):
+    """|result - exact| in units of the last place of ``exact`` rounded to dtype."""
+    return np.abs(result.astype(np.float64) - exact) / np.spacing(
+        np.abs(exact).astype(dtype)).astype(np.float64)
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
+def test_exp_nonpositive_is_within_one_and_a_half_ulps(dtype, seed):
+    rng = np.random.default_rng(seed)
+    x = -np.abs(rng.standard_normal(2000) * rng.choice([0.01, 1.0, 30.0, 300.0])).astype(dtype)
+    exact = np.exp(x.astype(np.float64))
+    result = vexp(x)
+    normal = exact >= np.finfo(dtype).tiny
+    assert ulps(result[normal], exact[normal], dtype).max() <= 1.5
+    # Below the smallest normal number the result is flushed to zero.
+    assert (result[~normal] == 0).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exp_nonpositive_edge_cases(dtype):
+    tiny = np.finfo(dtype).tiny
+    x = np.array([0.0, -0.0, -np.inf, np.nan, np.log(tiny) * 1.001, np.log(tiny) * 0.999,
+                  -1e-30], dtype=dtype)
+    result = vexp(x)
+    assert result[0] == 1 and result[1] == 1 and result[2] == 0 and np.isnan(result[3])
+    assert result[4] == 0
+    assert result[5] == pytest.approx(np.exp(float(x[5])), rel=1e-6)
+    assert result[6] == 1
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
+def test_log1p_unit_is_within_two_and_a_half_ulps(dtype, seed):
+    rng = np.random.default_rng(seed)
+    u = (rng.random(2000) ** rng.choice([1.0, 8.0])).astype(dtype)
+    exact = np.log1p(u.astype(np.float64))
+    result = vlog1p(u)
+    positive = exact > 0
+    assert ulps(result[positive], exact[positive], dtype).max() <= 2.5
+    assert (result[~positive] == 0).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log1p_unit_edge_cases(dtype):
+    u = np.array([0.0, 1.0, 0.5, np.nextafter(dtype(0.5), dtype(1)), 1e-30, np.nan],
+                 dtype=dtype)
+    result = vlog1p(u)
+    np.testing.assert_allclose(result[:5], np.log1p(u[:5].astype(np.float64)),
+                               rtol=4 * np.finfo(dtype).eps)
+    assert np.isnan(result[5])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_and_softplus_match_scipy_and_numpy_over_the_whole_line(dtype):
+    x = np.concatenate([np.linspace(-120, 120, 4001), [-1e-30, 0.0, 1e-30, 800.0, -800.0]])
+    x = x.astype(dtype)
+    x64 = x.astype(np.float64)
+    rtol = 8 * np.finfo(dtype).eps
+    np.testing.assert_allclose(vsigmoid(x), expit(x64), rtol=rtol, atol=np.finfo(dtype).tiny)
+    np.testing.assert_allclose(vsoftplus(x), np.logaddexp(0.0, x64), rtol=rtol,
+                               atol=np.finfo(dtype).tiny)
+    special = np.array([np.nan, np.inf, -np.inf], dtype=dtype)
+    np.testing.assert_array_equal(vsigmoid(special), [np.nan, 1.0, 0.0])
+    np.testing.assert_array_equal(vsoftplus(special), [np.nan, np.inf, 0.0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_float64_sum_matches_an_exact_sum(dtype):
+    values = np.random.default_rng(0).normal(size=1001).astype(dtype)
+    exact = float(np.sum(values.astype(np.longdouble)))
+    assert float64_sum(values) == pytest.approx(exact, rel=1e-13)
+    assert np.isnan(float64_sum(np.array([1.0, np.nan, 2.0], dtype=dtype)))
+    assert float64_sum(values[:0]) == 0.0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("function", [vexp, vsoftplus])
+def test_loops_over_them_are_vectorized(dtype, function):
+    """The point of the module: LLVM turns the loop into vector instructions."""
+    function(np.zeros(4, dtype=dtype))
+    name = "float" if dtype == np.float32 else "double"
+    llvm = "".join(function.compiled.inspect_llvm().values())
+    assert f"x {name}>" in llvm
+
+
+def test_calling_them_from_python_says_where_they_run():
+    with pytest.raises(TypeError, match="numba-compiled code only"):
+        exp_nonpositive(-1.0)
