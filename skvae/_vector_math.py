@@ -91,7 +91,6 @@ def _constants(dtype, n_exp_terms, n_log_terms, ln2_high_bits):
         to_bits=np.int32 if info.dtype == np.float32 else np.int64,
         exp_terms=tuple(cast(1.0 / math.factorial(n)) for n in range(n_exp_terms - 1, -1, -1)),
         log_terms=tuple(cast(2.0 / (2 * n + 1)) for n in range(n_log_terms, 0, -1)),
-        
         # ln 2 as the nearest float and the rest.
         ln2=cast(float(_LN2)),
         ln2_rest=cast(float(_LN2 - Decimal(float(cast(float(_LN2)))))),
