@@ -89,6 +89,8 @@ def dense_layer(a_in, weight, bias, activation, out, n_blocks=1):
     columns between that many threads (see :func:`blocks_for`).
     """
     kernel_activation = IDENTITY if activation == TANH else activation
+    if a_in.shape[1] < MIN_SPLIT_INNER:
+        n_blocks = 1
     n_blocks = blocks_for(a_in.shape[0] * weight.size, out.shape[1], n_blocks)
     if n_blocks > 1:
         dense_forward_threads(a_in, weight, bias, kernel_activation, out, n_blocks)
@@ -103,6 +105,12 @@ def dense_layer(a_in, weight, bias, activation, out, n_blocks=1):
 #: as much as 100k multiply-adds. Splitting W's 20 x 500 and 500 x 40
 #: products too changed its epoch by less than the noise.
 MIN_WORK_PER_THREAD = 1 << 17
+#: A forward product with fewer inner terms than this stays on one thread:
+#: it is bound by writing its output, not by arithmetic. W's 20 -> 500
+#: decoder layer took 27 us split in two column blocks against 21 on one
+#: thread, and numpy's tanh after it took longer over a block another core
+#: wrote (36 us per layer on one thread against 64 split).
+MIN_SPLIT_INNER = 64
 #: No column block is narrower than this.
 MIN_BLOCK_COLUMNS = 16
 

@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_info
 
 from skvae import VAETransformer, _threads
 from skvae import _kernels as kernels
+from skvae import _likelihoods as likelihoods
 from skvae._blas import BLOCK_ALIGN, block_range, matmul
 from skvae._kernels import (
     ACTIVATIONS,
@@ -194,6 +195,8 @@ def test_kernel_threads_stay_serial_on_the_slow_workqueue_layer(monkeypatch):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_fits_with_and_without_threads_agree(monkeypatch):
     monkeypatch.setattr(kernels, "MIN_WORK_PER_THREAD", 1)  # split even these small products
+    monkeypatch.setattr(kernels, "MIN_SPLIT_INNER", 1)
+    monkeypatch.setattr(likelihoods, "MIN_ELEMENTS_PER_THREAD", 1)
     X = (np.random.default_rng(4).random((300, 64)) < 0.3).astype(float)
     kw = {"n_latent": 3, "hidden_layer_sizes": (80,), "likelihood": "bernoulli",
           "batch_size": 50, "max_iter": 3, "random_state": 0}
