@@ -33,9 +33,16 @@ import numpy as np
 from numba import prange
 
 from ._blas import block_range
-from ._config import jit, jit_threads
+from ._config import jit, jit_inline, jit_threads
 from ._latent import LOG_2PI
-from ._vector_math import float64_sum, sigmoid, softplus, softplus_and_sigmoid
+from ._vector_math import (
+    exp_nonpositive,
+    float64_sum,
+    log1p_unit,
+    sigmoid,
+    softplus,
+    softplus_and_sigmoid,
+)
 
 
 def column_means(X, chunk=4096):
@@ -182,84 +189,88 @@ def unit_interval_check(name):
 MAX_S = 50.0
 
 
-# As for the Bernoulli, the transcendental work runs in numpy's SIMD ufuncs.
-# With s' = min(s, MAX_S), floor = min_variance and u = exp(-|s' - log floor|):
+# With s' = min(s, MAX_S), floor = min_variance, a = s' - log floor and
+# u = exp(-|a|), computed in one pass per row like the Bernoulli:
 #   log var = max(s', log floor) + log1p(u),
-#   exp(s') / var = sigmoid(s' - log floor)  and  floor / var = sigmoid(log floor - s'),
+#   exp(s') / var = sigmoid(a)  and  floor / var = sigmoid(-a),
 # both from u without cancellation, and 1 / var = (floor / var) / floor.
-# numba's scalar exp and log1p took 1.3 s of a 4.9 s epoch (W's shapes, Gaussian).
+@jit_inline
+def gaussian_variance(s, log_floor, inv_floor, cap, one):
+    """``(log var, 1 / var, exp(s') / var)`` of one decoder ``s``; the other
+    arguments are constants in the precision of ``s``, so that nothing is
+    computed in float64 for float32 data."""
+    s = min(s, cap)
+    a = s - log_floor
+    u = exp_nonpositive(-abs(a))
+    inverse = one / (one + u)
+    log_var = max(s, log_floor) + log1p_unit(u)
+    if a >= 0:
+        return log_var, u * inverse * inv_floor, inverse
+    return log_var, inverse * inv_floor, u * inverse
+
+
 @jit
-def gaussian_exponent(out, log_floor, result):
-    """result = -|min(s, MAX_S) - log_floor| for the decoder's ``s`` columns."""
-    n_features = result.shape[1]
-    for r in range(out.shape[0]):
-        for d in range(n_features):
-            result[r, d] = -abs(min(out[r, n_features + d], MAX_S) - log_floor)
+def gaussian_block(x, out, log_floor, scale, grad_out, row_nll, scratch, block, n_blocks):
+    """Rows of block ``block``: -log p(x|z) into row_nll and, when grad_out
+    has rows, ``scale`` times its gradient with respect to the mean and
+    ``s`` columns into grad_out. The block's first row of ``scratch`` holds
+    each row's terms before they are summed."""
+    first, last = block_range(out.shape[0], block, n_blocks, 1)
+    if first == last:
+        return
+    n_rows, n_features = x.shape
+    log_floor = out.dtype.type(log_floor)
+    inv_floor = out.dtype.type(math.exp(-log_floor))
+    zero, half, one = out.dtype.type(0.0), out.dtype.type(0.5), out.dtype.type(1.0)
+    cap = out.dtype.type(MAX_S)
+    constant = 0.5 * n_features * LOG_2PI
+    terms = scratch[first, :n_features]
+    for r in range(first, last):
+        xr, mean, s = x[r % n_rows], out[r, :n_features], out[r, n_features:]
+        if grad_out.shape[0] > 0:
+            grad_mean, grad_s = grad_out[r, :n_features], grad_out[r, n_features:]
+            for d in range(n_features):
+                log_var, inv_var, share = gaussian_variance(s[d], log_floor, inv_floor, cap,
+                                                            one)
+                diff = xr[d] - mean[d]
+                ratio = diff * diff * inv_var
+                terms[d] = half * (log_var + ratio)
+                grad_mean[d] = -scale * diff * inv_var
+                grad_s[d] = half * scale * share * (one - ratio) if s[d] < cap else zero
+        else:
+            for d in range(n_features):
+                log_var, inv_var, _ = gaussian_variance(s[d], log_floor, inv_floor, cap, one)
+                diff = xr[d] - mean[d]
+                terms[d] = half * (log_var + diff * diff * inv_var)
+        row_nll[r] = float64_sum(terms) + constant
 
 
-def gaussian_variance_terms(out, log_floor, scratch):
-    """``(u, log1p(u))``, each shaped like the mean columns, in the two halves of scratch."""
-    n_rows, n_features = out.shape[0], out.shape[1] // 2
+@jit_threads
+def gaussian_threads(x, out, log_floor, scale, grad_out, row_nll, scratch, n_blocks):
+    """:func:`gaussian_block` on every block, one thread each."""
+    for block in prange(n_blocks):
+        gaussian_block(x, out, log_floor, scale, grad_out, row_nll, scratch, block, n_blocks)
+
+
+def gaussian_rows(x, out, min_variance, scale, grad_out, row_nll, scratch, n_blocks):
     if scratch is None:
         scratch = np.empty_like(out)
-    flat = scratch.reshape(-1)
-    u = flat[: n_rows * n_features].reshape(n_rows, n_features)
-    rest = flat[n_rows * n_features : 2 * n_rows * n_features].reshape(n_rows, n_features)
-    gaussian_exponent(out, log_floor, u)
-    np.exp(u, out=u)
-    np.log1p(u, out=rest)
-    return u, rest
-
-
-@jit
-def gaussian_terms(x, out, u, rest, log_floor, scale, grad_out):
-    """Per-element NLL 0.5 * (log var + (x - mean)^2 / var), written over ``rest``
-    (which holds log1p(u) on entry); with ``grad_out`` of non-zero size also
-    ``scale`` times its gradient with respect to the mean and ``s`` columns.
-    """
-    n_rows, n_features = x.shape
-    inv_floor = math.exp(-log_floor)
-    one = out.dtype.type(1.0)
-    with_gradient = grad_out.shape[0] > 0
-    for r in range(out.shape[0]):
-        xr = x[r % n_rows]
-        for d in range(n_features):
-            s = min(out[r, n_features + d], MAX_S)
-            inv = one / (one + u[r, d])
-            above = s >= log_floor
-            log_var = max(s, log_floor) + rest[r, d]
-            inv_var = (u[r, d] * inv if above else inv) * inv_floor
-            diff = xr[d] - out[r, d]
-            ratio = diff * diff * inv_var
-            rest[r, d] = 0.5 * (log_var + ratio)
-            if with_gradient:
-                grad_out[r, d] = -scale * diff * inv_var
-                share = inv if above else u[r, d] * inv  # exp(s) / var
-                grad_out[r, n_features + d] = (
-                    0.5 * scale * share * (1.0 - ratio) if out[r, n_features + d] < MAX_S else 0.0)
-
-
-@jit
-def gaussian_row_nll(terms, n_features, row_nll):
-    """row_nll[r] = sum of row r's NLL terms + the normalizing constant."""
-    for r in range(terms.shape[0]):
-        row_nll[r] = float64_sum(terms[r]) + 0.5 * n_features * LOG_2PI
+    args = x, out, math.log(min_variance), out.dtype.type(scale), grad_out, row_nll, scratch
+    n_blocks = row_blocks(out, n_blocks)
+    if n_blocks > 1:
+        gaussian_threads(*args, n_blocks)
+    else:
+        gaussian_block(*args, 0, 1)
 
 
 def gaussian_log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
-    log_floor = math.log(min_variance)
-    u, rest = gaussian_variance_terms(out, log_floor, scratch)
-    gaussian_terms(x, out, u, rest, log_floor, 1.0, out[:0])
-    gaussian_row_nll(rest, x.shape[1], log_p)
+    gaussian_rows(x, out, min_variance, 1.0, out[:0], log_p, scratch, n_blocks)
     np.negative(log_p, out=log_p)
 
 
 def gaussian_nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
                           n_blocks=1):
-    log_floor = math.log(min_variance)
-    u, rest = gaussian_variance_terms(out, log_floor, scratch)
-    gaussian_terms(x, out, u, rest, log_floor, out.dtype.type(scale), grad_out)
-    gaussian_row_nll(rest, x.shape[1], row_nll)
+    gaussian_rows(x, out, min_variance, scale, grad_out, row_nll, scratch, n_blocks)
 
 
 @jit
