@@ -138,12 +138,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     warm_start : bool, default=False
         Continue from the fitted parameters when ``fit`` is called again.
     n_jobs : int, default=None
-        Threads that share each large matrix product and the Adam update, in
-        training and inference. ``None`` means 1: serial kernels, with BLAS
-        threading the products as it is set to. ``-1`` means all of numba's
-        threads (``numba.get_num_threads()``), ``-2`` all but one. These are
-        numba's threads, not joblib's: a joblib backend does not change
-        them. See Notes before using more than one.
+        Threads that share each large matrix product, the Adam update and the
+        likelihood, in training and inference. ``None`` means 1: serial
+        kernels, with BLAS threading the products as it is set to. ``-1``
+        means all of numba's threads (``numba.get_num_threads()``), ``-2``
+        all but one. These are numba's threads, not joblib's: a joblib
+        backend does not change them. See Notes before using more than one.
 
     Attributes
     ----------
@@ -182,10 +182,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     magnitude above 1e10, so outputs of a fitted model stay finite.
 
     Threads: with ``n_jobs`` above one and called from the main thread,
-    training and inference split each large matrix product and the Adam
-    update into ``n_jobs`` blocks run by numba's threads, BLAS held to one
-    thread meanwhile: one epoch of an MNIST-sized network took 0.92x the
-    time of the serial kernels with two cores (float32). numba's threads
+    training and inference split each large matrix product, the Adam
+    update and the Bernoulli or Gaussian likelihood into ``n_jobs`` blocks
+    run by numba's threads, BLAS held to one thread meanwhile: one epoch of
+    an MNIST-sized network took 0.82-0.85x the time of the serial kernels
+    with two cores (float32). numba's threads
     here are GNU OpenMP's, which has costs outside skvae: a process forked
     (``multiprocessing`` with the "fork" start method) after they started
     is terminated at its next parallel launch, so such children run
