@@ -65,15 +65,16 @@ def _leading_bits(value, n_bits):
 
 
 def _constants(dtype, n_exp_terms, n_log_terms, ln2_high_bits):
-    """Every constant of the two functions in precision ``dtype``.
+    """Every constant of exp_nonpositive and log1p_unit in precision ``dtype``.
 
     exp(x) = 2**k * exp(r) with k = round(x / ln 2) and r = x - k ln 2 in
     [-ln 2 / 2, ln 2 / 2]. ln 2 is split in two (Cody and Waite): its high
     part has ``ln2_high_bits`` significant bits, so that k * ln2_high is
     exact for every k the range needs. exp(r) is its Taylor polynomial with
     ``n_exp_terms`` terms. log(1 + f) = 2 atanh(s) with s = f / (2 + f), a
-    series in s**2 with ``n_log_terms`` terms after the first. Both
-    truncations are below 0.1 unit in the last place.
+    series in s**2 with ``n_log_terms`` terms after the first (|s| <= 1/5).
+    The truncations are below 0.1 (exp) and 0.2 (log1p) unit in the last
+    place.
     """
     info = np.finfo(dtype)
     cast = info.dtype.type
