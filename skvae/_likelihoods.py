@@ -13,8 +13,8 @@ An entry bundles everything the estimator needs from a likelihood:
 - ``mean(out, min_variance, result, n_blocks=1)``: E[x|z].
 
   ``n_blocks`` is how many threads these three may split their rows
-  between (see ``_threads``); the Bernoulli's kernels use them, the others
-  run on one;
+  between (see ``_threads``); the Bernoulli's and the Gaussian's kernels
+  use them, the others run on one;
 - ``sample(mean_out, out, min_variance, rng)``: draws x ~ p(x|z);
 - ``check_data(X)``: raises ValueError for data outside the support;
 - ``output_bias(X, min_variance)``: decoder output biases that make the
@@ -71,8 +71,8 @@ def column_moments(X, chunk=4096):
 
 # -- Bernoulli: data in [0, 1], decoder outputs logits ----------------------
 # One pass per row computes softplus(l) - x*l and sigmoid(l) - x from one
-# exp(-|l|), with the vectorizable math of _vector_math: 79 microseconds for
-# W's 100 x 784 float32 minibatch on one thread, against 185 for numpy's SIMD
+# exp(-|l|), with the vectorizable math of _vector_math: 87 microseconds for
+# W's 100 x 784 float32 minibatch on one thread, against 188 for numpy's SIMD
 # exp and log1p with numba loops around them. Rows are split between threads.
 #: A likelihood's rows stay on one thread below this many elements per thread.
 MIN_ELEMENTS_PER_THREAD = 1 << 14
@@ -146,6 +146,7 @@ def sigmoid_block(out, result, block, n_blocks):
 
 @jit_threads
 def sigmoid_threads(out, result, n_blocks):
+    """:func:`sigmoid_block` on every block, one thread each."""
     for block in prange(n_blocks):
         sigmoid_block(out, result, block, n_blocks)
 

@@ -1,8 +1,9 @@
 """How many threads the kernels share their work between (``n_jobs``).
 
 With ``n_jobs`` above one, training and inference split each large matrix
-product, and Adam's update, into blocks run by numba's threads
-(``parallel=True`` kernels), each block with a one-thread gemm. BLAS is held
+product, Adam's update and the Bernoulli and Gaussian likelihoods into
+blocks run by numba's threads (``parallel=True`` kernels), each product
+block with a one-thread gemm. BLAS is held
 to one thread meanwhile: its own pool would fight numba's for the cores (6.2
 s per epoch of W against 2.6 s, measured here). With one job the kernels
 are serial and BLAS threads the products as it is set to.
