@@ -132,7 +132,8 @@ MIN_BLOCK_COLUMNS = 16
 
 
 def blocks_for(work, n_cols, n_blocks):
-    """How many column blocks a product of ``work`` multiply-adds is worth."""
+    """How many blocks of ``n_cols`` columns (or rows) a product of ``work``
+    multiply-adds is worth."""
     return max(1, min(n_blocks, work // MIN_WORK_PER_THREAD, n_cols // MIN_BLOCK_COLUMNS))
 
 

@@ -83,6 +83,17 @@ def row_blocks(out, n_blocks):
     return max(1, min(n_blocks, out.size // MIN_ELEMENTS_PER_THREAD, out.shape[0]))
 
 
+def run_by_rows(block_kernel, threads_kernel, out, n_blocks, *args):
+    """``block_kernel(*args, block, n_blocks)`` over the rows of ``out``: on
+    one thread, or as ``threads_kernel(*args, n_blocks)`` when the rows are
+    worth splitting (see :func:`row_blocks`)."""
+    n_blocks = row_blocks(out, n_blocks)
+    if n_blocks > 1:
+        threads_kernel(*args, n_blocks)
+    else:
+        block_kernel(*args, 0, 1)
+
+
 @jit
 def bernoulli_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks):
     """Rows of block ``block``: -log p(x|l) into row_nll and, when grad_out
@@ -115,23 +126,19 @@ def bernoulli_threads(x, out, scale, grad_out, row_nll, scratch, n_blocks):
 
 
 def bernoulli_rows(x, out, scale, grad_out, row_nll, scratch, n_blocks):
-    if scratch is None:
-        scratch = np.empty_like(out)
-    n_blocks = row_blocks(out, n_blocks)
-    if n_blocks > 1:
-        bernoulli_threads(x, out, scale, grad_out, row_nll, scratch, n_blocks)
-    else:
-        bernoulli_block(x, out, scale, grad_out, row_nll, scratch, 0, 1)
+    scratch = np.empty_like(out) if scratch is None else scratch
+    run_by_rows(bernoulli_block, bernoulli_threads, out, n_blocks,
+                x, out, out.dtype.type(scale), grad_out, row_nll, scratch)
 
 
 def bernoulli_log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
-    bernoulli_rows(x, out, out.dtype.type(1.0), out[:0], log_p, scratch, n_blocks)
+    bernoulli_rows(x, out, 1.0, out[:0], log_p, scratch, n_blocks)
     np.negative(log_p, out=log_p)
 
 
 def bernoulli_nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
                            n_blocks=1):
-    bernoulli_rows(x, out, out.dtype.type(scale), grad_out, row_nll, scratch, n_blocks)
+    bernoulli_rows(x, out, scale, grad_out, row_nll, scratch, n_blocks)
 
 
 @jit
@@ -153,11 +160,7 @@ def sigmoid_threads(out, result, n_blocks):
 
 def bernoulli_mean(out, min_variance, result, n_blocks=1):
     """result = sigmoid(out); ``result`` may be ``out`` itself."""
-    n_blocks = row_blocks(out, n_blocks)
-    if n_blocks > 1:
-        sigmoid_threads(out, result, n_blocks)
-    else:
-        sigmoid_block(out, result, 0, 1)
+    run_by_rows(sigmoid_block, sigmoid_threads, out, n_blocks, out, result)
 
 
 def bernoulli_sample(mean, out, min_variance, rng):
@@ -254,14 +257,9 @@ def gaussian_threads(x, out, log_floor, scale, grad_out, row_nll, scratch, n_blo
 
 
 def gaussian_rows(x, out, min_variance, scale, grad_out, row_nll, scratch, n_blocks):
-    if scratch is None:
-        scratch = np.empty_like(out)
-    args = x, out, math.log(min_variance), out.dtype.type(scale), grad_out, row_nll, scratch
-    n_blocks = row_blocks(out, n_blocks)
-    if n_blocks > 1:
-        gaussian_threads(*args, n_blocks)
-    else:
-        gaussian_block(*args, 0, 1)
+    scratch = np.empty_like(out) if scratch is None else scratch
+    run_by_rows(gaussian_block, gaussian_threads, out, n_blocks, x, out,
+                math.log(min_variance), out.dtype.type(scale), grad_out, row_nll, scratch)
 
 
 def gaussian_log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
