@@ -6,7 +6,7 @@ from scipy import integrate, stats
 from scipy.special import expit
 
 from skvae import _likelihoods as likelihoods
-from skvae._likelihoods import LIKELIHOODS
+from skvae._likelihoods import LIKELIHOODS, in_place_target
 
 from . import reference as ref
 
@@ -266,6 +266,20 @@ def test_mean_in_place_equals_mean_into_a_new_array(likelihood):
     in_place = out.copy()
     LIKELIHOODS[likelihood].mean(in_place, 0.0, in_place)
     np.testing.assert_array_equal(in_place, expected)
+    # decode_rows passes two views of one buffer, not one object
+    buffer = out.copy()
+    LIKELIHOODS[likelihood].mean(buffer[:200], 0.0, buffer[:200])
+    np.testing.assert_array_equal(buffer[:200], expected[:200])
+    np.testing.assert_array_equal(buffer[200:], out[200:])
+
+
+def test_in_place_target_is_none_only_for_the_same_memory():
+    """The mean kernels write over ``out`` when it is None (vectorizable)."""
+    out = np.zeros((6, 4))
+    assert in_place_target(out, out) is None
+    assert in_place_target(out[:3], out[:3]) is None
+    for other in (out.copy(), out[1:4], out[:3, :2], out[::2], np.zeros((3, 8))[:, :4]):
+        assert in_place_target(out[:3], other) is other
 
 
 def test_gaussian_variance_floor_bounds_the_density():
