@@ -4,6 +4,7 @@ Outputs are checked against the plain-numpy reference forward pass, and
 the fitted models are small so that the file runs in seconds.
 """
 
+import gc
 import pickle
 import warnings
 
@@ -249,6 +250,22 @@ def test_dtype_is_preserved(digits, dtype):
     assert vae.score_samples(X).dtype == dtype
     assert vae.sample(3).dtype == dtype
     assert vae.marginal_log_likelihood(X[:3], n_samples=5).dtype == dtype
+
+
+def test_outputs_are_ordinary_arrays_that_outlive_the_estimator(digits):
+    """2-D results come from numba's allocator (see ``empty_rows``)."""
+    X = digits[0][:120]
+    vae = fit_quietly(quick(), X)
+    Z = vae.transform(X)
+    outputs = [Z, vae.inverse_transform(Z), vae.sample(7, random_state=0)]
+    expected = [out.copy() for out in outputs]
+    del vae
+    gc.collect()
+    for out, copy, n_rows in zip(outputs, expected, (120, 120, 7)):
+        assert out.shape[0] == n_rows and out.flags.c_contiguous and out.flags.writeable
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(out)), copy)
+        out += 1.0
+        np.testing.assert_array_equal(out, copy + 1.0)
 
 
 def test_sample_draws_binary_rows_from_a_bernoulli_model(small_fit):
