@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._column_stats import column_stats
 from ._kernels import ACTIVATIONS
 from ._likelihoods import LIKELIHOODS
 from ._optimizers import OPTIMIZERS
@@ -340,7 +341,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _fit(self, X, incremental):
         fresh = not self.__sklearn_is_fitted__() or not (incremental or self.warm_start)
-        X, names = self._validate_training_data(X, fresh)
+        X, names, stats = self._validate_training_data(X, fresh)
         arch = self._architecture(X.shape[1])
         if not fresh and arch != self._fitted_architecture:
             changed = [k for k in arch if arch[k] != self._fitted_architecture[k]]
@@ -349,7 +350,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 "fitted network has a different architecture. Fit again with "
                 "warm_start=False."
             )
-        model, rng, optimizer = self._start_training(X, arch, fresh, incremental)
+        model, rng, optimizer = self._start_training(X, stats, arch, fresh, incremental)
         train_rows, val_rows = np.arange(X.shape[0]), None
         if self.early_stopping and not incremental:
             train_rows, val_rows = self._validation_split(X.shape[0], rng)
@@ -384,13 +385,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self
 
     def _validate_training_data(self, X, fresh):
-        """Validate X without touching fitted state; returns X and feature names."""
+        """Validate X without touching fitted state; returns X, its feature
+        names and its :class:`~skvae._column_stats.ColumnStats`."""
         owner = copy.copy(self) if fresh else self
         X = validate_data(owner, X, reset=fresh, dtype=[np.float64, np.float32])
         if not fresh:
             X = X.astype(self._theta.dtype, copy=False)
-        LIKELIHOODS[self.likelihood].check_data(X)
-        return X, getattr(owner, "feature_names_in_", None)
+        stats = column_stats(X)
+        LIKELIHOODS[self.likelihood].check_data(X, stats)
+        return X, getattr(owner, "feature_names_in_", None), stats
 
     def _architecture(self, n_features):
         hidden = np.atleast_1d(self.hidden_layer_sizes)
@@ -408,14 +411,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             "min_variance": float(self.min_variance),
         }
 
-    def _start_training(self, X, arch, fresh, incremental):
+    def _start_training(self, X, stats, arch, fresh, incremental):
         """The model, noise generator and optimizer a fit starts from (copies)."""
         if fresh:
             rng = _generator(self.random_state)
             layout = VAEModel.layout_for(arch)
             theta = layout.initialize(rng, X.dtype)
             n_out = layout.decoder_shapes[-1][1]
-            theta[-n_out:] = LIKELIHOODS[arch["likelihood"]].output_bias(X, arch["min_variance"])
+            likelihood = LIKELIHOODS[arch["likelihood"]]
+            theta[-n_out:] = likelihood.output_bias(X, stats, arch["min_variance"])
         else:
             rng = copy.deepcopy(self._rng)
             theta = self._theta.copy()
@@ -570,7 +574,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _inference_input(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        LIKELIHOODS[self._fitted_architecture["likelihood"]].check_data(X)
+        LIKELIHOODS[self._fitted_architecture["likelihood"]].check_data(X, column_stats(X))
         return X, VAEModel.from_architecture(self._fitted_architecture, self._theta.astype(X.dtype, copy=False))
 
     # -- fitted weights and scikit-learn protocol -----------------------------

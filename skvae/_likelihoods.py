@@ -16,9 +16,12 @@ An entry bundles everything the estimator needs from a likelihood:
   between (see ``_threads``); the Bernoulli's and the Gaussian's kernels
   use them, the others run on one;
 - ``sample(mean_out, out, min_variance, rng)``: draws x ~ p(x|z);
-- ``check_data(X)``: raises ValueError for data outside the support;
-- ``output_bias(X, min_variance)``: decoder output biases that make the
-  untrained decoder predict the data's per-feature marginals.
+- ``check_data(X, stats)``: raises ValueError for data outside the support;
+- ``output_bias(X, stats, min_variance)``: decoder output biases that make
+  the untrained decoder predict the data's per-feature marginals.
+
+``stats`` is X's :class:`~skvae._column_stats.ColumnStats`, read once per
+call of the estimator and shared by the two.
 
 Decoder rows may outnumber data rows: with L Monte Carlo draws the decoder
 sees ``L * n_rows`` rows and row ``r`` belongs to data row ``r % n_rows``.
@@ -33,6 +36,7 @@ import numpy as np
 from numba import prange
 
 from ._blas import block_range
+from ._column_stats import column_variances
 from ._config import jit, jit_inline, jit_threads
 from ._latent import LOG_2PI
 from ._vector_math import (
@@ -43,31 +47,6 @@ from ._vector_math import (
     softplus,
     softplus_and_sigmoid,
 )
-
-
-def column_means(X, chunk=4096):
-    """Per-column mean in float64, reading X in row chunks (a memmap is not
-    copied into memory)."""
-    mean = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], chunk):
-        mean += X[start : start + chunk].sum(axis=0, dtype=np.float64)
-    return mean / X.shape[0]
-
-
-def column_moments(X, chunk=4096):
-    """Per-column mean and variance in float64, reading X in row chunks.
-
-    Two passes, so the variance is exact; only one chunk is ever held as a
-    temporary, so a memmap X is not copied into memory.
-    """
-    n_samples = X.shape[0]
-    mean = column_means(X, chunk)
-    var = np.zeros(X.shape[1])
-    for start in range(0, n_samples, chunk):
-        diff = X[start : start + chunk] - mean
-        var += np.einsum("ij,ij->j", diff, diff)
-    return mean, var / n_samples
-
 
 # -- Bernoulli: data in [0, 1], decoder outputs logits ----------------------
 # One pass per row computes softplus(l) - x*l and sigmoid(l) - x from one
@@ -183,16 +162,16 @@ def bernoulli_sample(mean, out, min_variance, rng):
     return (rng.random(mean.shape) < mean).astype(mean.dtype)
 
 
-def bernoulli_output_bias(X, min_variance):
-    p = np.clip(column_means(X), 1e-3, 1 - 1e-3)
+def bernoulli_output_bias(X, stats, min_variance):
+    p = np.clip(stats.mean, 1e-3, 1 - 1e-3)
     return np.log(p) - np.log1p(-p)
 
 
 def unit_interval_check(name):
     """A ``check_data`` for data in [0, 1], naming likelihood ``name`` in its error."""
 
-    def check(X):
-        low, high = np.min(X), np.max(X)
+    def check(X, stats):
+        low, high = stats.low.min(), stats.high.max()
         if low < 0 or high > 1:
             raise ValueError(
                 f"likelihood={name!r} needs data in [0, 1], but X has values in "
@@ -299,8 +278,8 @@ def gaussian_sample(mean, out, min_variance, rng):
     return (mean + std * rng.standard_normal(mean.shape)).astype(mean.dtype)
 
 
-def gaussian_output_bias(X, min_variance):
-    mean, var = column_moments(X)
+def gaussian_output_bias(X, stats, min_variance):
+    mean, var = stats.mean, column_variances(X, stats.mean)
     return np.concatenate([mean, np.log(np.maximum(var - min_variance, min_variance))])
 
 
@@ -311,8 +290,8 @@ MAX_ABS_VALUE = 1e10
 def real_check(name):
     """A ``check_data`` for real data at a scale the network's arithmetic can square."""
 
-    def check(X):
-        biggest = max(abs(float(np.min(X))), abs(float(np.max(X))))
+    def check(X, stats):
+        biggest = max(abs(float(stats.low.min())), abs(float(stats.high.max())))
         if biggest > MAX_ABS_VALUE:
             raise ValueError(
                 f"X has values of magnitude up to {biggest:.3g}; likelihood={name!r} "
@@ -355,8 +334,8 @@ def gaussian_unit_sample(mean, out, min_variance, rng):
     return (mean + rng.standard_normal(mean.shape)).astype(mean.dtype)
 
 
-def gaussian_unit_output_bias(X, min_variance):
-    return column_means(X)
+def gaussian_unit_output_bias(X, stats, min_variance):
+    return stats.mean
 
 
 # -- Continuous Bernoulli: data in [0, 1], decoder outputs logits eta --------
@@ -490,17 +469,17 @@ def poisson_sample(mean, out, min_variance, rng):
     return rng.poisson(mean).astype(mean.dtype)
 
 
-def poisson_output_bias(X, min_variance):
-    return np.log(np.maximum(column_means(X), 1e-3))
+def poisson_output_bias(X, stats, min_variance):
+    return np.log(np.maximum(stats.mean, 1e-3))
 
 
 #: Largest count the Poisson likelihood accepts.
 MAX_COUNT = 1e10
 
 
-def check_counts(X, chunk=4096):
+def check_counts(X, stats, chunk=4096):
     """Non-negative whole numbers; read in row chunks, so a memmap is not copied."""
-    low, high = float(np.min(X)), float(np.max(X))
+    low, high = float(stats.low.min()), float(stats.high.max())
     if low < 0 or high > MAX_COUNT:
         raise ValueError(
             f"likelihood='poisson' needs counts in [0, {MAX_COUNT:.0e}], but X has values "
