@@ -13,8 +13,8 @@ An entry bundles everything the estimator needs from a likelihood:
 - ``mean(out, min_variance, result, n_blocks=1)``: E[x|z].
 
   ``n_blocks`` is how many threads these three may split their rows
-  between (see ``_threads``); the Bernoulli's and the Gaussian's kernels
-  use them, the others run on one;
+  between (see ``_threads``); the Bernoulli's, the Gaussian's and the
+  Poisson's kernels use them, the continuous Bernoulli's run on one;
 - ``sample(mean_out, out, min_variance, rng)``: draws x ~ p(x|z);
 - ``check_data(X, stats)``: raises ValueError for data outside the support;
 - ``output_bias(X, stats, min_variance)``: decoder output biases that make
@@ -40,6 +40,7 @@ from ._column_stats import column_variances
 from ._config import jit, jit_inline, jit_threads
 from ._latent import LOG_2PI
 from ._vector_math import (
+    exp_bounded,
     exp_nonpositive,
     float64_sum,
     log1p_unit,
@@ -104,20 +105,30 @@ def bernoulli_threads(x, out, scale, grad_out, row_nll, scratch, n_blocks):
         bernoulli_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks)
 
 
-def bernoulli_rows(x, out, scale, grad_out, row_nll, scratch, n_blocks):
-    scratch = np.empty_like(out) if scratch is None else scratch
-    run_by_rows(bernoulli_block, bernoulli_threads, out, n_blocks,
-                x, out, out.dtype.type(scale), grad_out, row_nll, scratch)
+def row_kernel_likelihood(block_kernel, threads_kernel):
+    """``log_density`` and ``nll_gradient`` over a pair of row kernels taking
+    ``(x, out, scale, grad_out, row_nll, scratch)`` (with ``block, n_blocks``
+    or ``n_blocks`` after them), which write -log p per row and, when
+    grad_out has rows, its scaled gradient."""
+
+    def rows(x, out, scale, grad_out, row_nll, scratch, n_blocks):
+        scratch = np.empty_like(out) if scratch is None else scratch
+        run_by_rows(block_kernel, threads_kernel, out, n_blocks,
+                    x, out, out.dtype.type(scale), grad_out, row_nll, scratch)
+
+    def log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
+        rows(x, out, 1.0, out[:0], log_p, scratch, n_blocks)
+        np.negative(log_p, out=log_p)
+
+    def nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
+                     n_blocks=1):
+        rows(x, out, scale, grad_out, row_nll, scratch, n_blocks)
+
+    return log_density, nll_gradient
 
 
-def bernoulli_log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
-    bernoulli_rows(x, out, 1.0, out[:0], log_p, scratch, n_blocks)
-    np.negative(log_p, out=log_p)
-
-
-def bernoulli_nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
-                           n_blocks=1):
-    bernoulli_rows(x, out, scale, grad_out, row_nll, scratch, n_blocks)
+bernoulli_log_density, bernoulli_nll_gradient = row_kernel_likelihood(
+    bernoulli_block, bernoulli_threads)
 
 
 def in_place_target(out, result):
@@ -429,40 +440,92 @@ def continuous_bernoulli_sample(mean, out, min_variance, rng):
 MAX_LOG_RATE = 30.0
 
 
-@jit
-def poisson_log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
-    n_rows = x.shape[0]
-    for r in range(out.shape[0]):
-        xr = x[r % n_rows]
-        total = 0.0
-        for d in range(out.shape[1]):
-            log_rate = min(out[r, d], MAX_LOG_RATE)
-            total += xr[d] * log_rate - np.exp(log_rate) - math.lgamma(xr[d] + 1.0)
-        log_p[r] = total
+#: lgamma(k + 1) = log k! for the counts k below this, looked up rather than
+#: computed: the data term of log p needs it for every element of every
+#: minibatch, and ``math.lgamma`` is a scalar call that stops the loop from
+#: being vectorized. Rows with larger counts are corrected afterwards.
+N_LOG_FACTORIALS = 1024
+LOG_FACTORIALS = np.array([math.lgamma(k + 1.0) for k in range(N_LOG_FACTORIALS)])
 
 
 @jit
-def poisson_nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
-                         n_blocks=1):
+def poisson_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks):
+    """Rows of block ``block``: -log p(x|log-rate) into row_nll and, when
+    grad_out has rows, scale * (rate - x) into grad_out (0 where the log-rate
+    is clipped). One vectorized pass per row, in float64 whatever the data's
+    precision (counts and log-rates multiply into large terms that cancel):
+    the rate from skvae's exp, log k! from :data:`LOG_FACTORIALS`. A row
+    holding a count beyond the table replaces those elements' terms with
+    exact ones (``math.lgamma``) in a second, scalar pass."""
+    first, last = block_range(out.shape[0], block, n_blocks, 1)
+    if first == last:
+        return
     n_rows = x.shape[0]
-    for r in range(out.shape[0]):
-        xr = x[r % n_rows]
-        total = 0.0
-        for d in range(out.shape[1]):
-            log_rate = out[r, d]
-            inside = log_rate < MAX_LOG_RATE
-            log_rate = min(log_rate, MAX_LOG_RATE)
-            rate = np.exp(log_rate)
-            total += rate - xr[d] * log_rate + math.lgamma(xr[d] + 1.0)
-            grad_out[r, d] = scale * (rate - xr[d]) if inside else 0.0
+    top = N_LOG_FACTORIALS - 1
+    terms = scratch[first]
+    for r in range(first, last):
+        xr, log_rates = x[r % n_rows], out[r]
+        n_beyond = 0
+        if grad_out.shape[0] > 0:
+            grad = grad_out[r]
+            for d in range(log_rates.shape[0]):
+                clipped = min(float(log_rates[d]), MAX_LOG_RATE)
+                rate = exp_bounded(clipped)
+                count = float(xr[d])
+                terms[d] = rate - count * clipped + LOG_FACTORIALS[int(min(count, top))]
+                grad[d] = scale * (rate - count) if log_rates[d] < MAX_LOG_RATE else 0.0
+                n_beyond += count > top
+        else:
+            for d in range(log_rates.shape[0]):
+                clipped = min(float(log_rates[d]), MAX_LOG_RATE)
+                count = float(xr[d])
+                terms[d] = (exp_bounded(clipped) - count * clipped
+                            + LOG_FACTORIALS[int(min(count, top))])
+                n_beyond += count > top
+        total = float64_sum(terms)
+        if n_beyond > 0:
+            for d in range(log_rates.shape[0]):
+                count = float(xr[d])
+                if count > top:
+                    clipped = min(float(log_rates[d]), MAX_LOG_RATE)
+                    exact = math.exp(clipped) - count * clipped + math.lgamma(count + 1.0)
+                    total += exact - terms[d]
         row_nll[r] = total
 
 
+@jit_threads
+def poisson_threads(x, out, scale, grad_out, row_nll, scratch, n_blocks):
+    """:func:`poisson_block` on every block, one thread each."""
+    for block in prange(n_blocks):
+        poisson_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks)
+
+
+poisson_log_density, poisson_nll_gradient = row_kernel_likelihood(
+    poisson_block, poisson_threads)
+
+
 @jit
+def rate_block(out, result, block, n_blocks):
+    """result = exp(min(out, MAX_LOG_RATE)) on the rows of block ``block``;
+    over ``out`` when ``result`` is None."""
+    first, last = block_range(out.shape[0], block, n_blocks, 1)
+    for r in range(first, last):
+        log_rates = out[r]
+        rates = log_rates if result is None else result[r]
+        for d in range(log_rates.shape[0]):
+            rates[d] = exp_bounded(min(log_rates[d], MAX_LOG_RATE))
+
+
+@jit_threads
+def rate_threads(out, result, n_blocks):
+    """:func:`rate_block` on every block, one thread each."""
+    for block in prange(n_blocks):
+        rate_block(out, result, block, n_blocks)
+
+
 def poisson_mean(out, min_variance, result, n_blocks=1):
-    for r in range(out.shape[0]):
-        for d in range(out.shape[1]):
-            result[r, d] = np.exp(min(out[r, d], MAX_LOG_RATE))
+    """result = the rate; ``result`` may be ``out`` itself."""
+    run_by_rows(rate_block, rate_threads, out, n_blocks, out, in_place_target(out, result))
 
 
 def poisson_sample(mean, out, min_variance, rng):

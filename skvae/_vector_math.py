@@ -10,6 +10,8 @@ SIMD ufuncs with numba loops around them, on one thread.
 
 - :func:`exp_nonpositive`: exp(x) for x <= 0, the only arguments that
   sigmoid, softplus and the Gaussian's variance need (as exp(-|x|));
+  :func:`exp_bounded`, the same function for x up to 80 (the Poisson's
+  rates: float32 overflows beyond 88.7);
 - :func:`log1p_unit`: log(1 + u) for u in [0, 1], the softplus of such an
   exponential;
 - :func:`softplus_and_sigmoid`, :func:`sigmoid` and :func:`softplus`, built
@@ -118,6 +120,8 @@ def _compiled_only(name, doc):
 
 exp_nonpositive = _compiled_only(
     "exp_nonpositive", "exp(x) for x <= 0 (results below the smallest normal number are 0).")
+exp_bounded = _compiled_only(
+    "exp_bounded", "exp(x) for x <= 80 (results below the smallest normal number are 0).")
 log1p_unit = _compiled_only("log1p_unit", "log(1 + u) for u in [0, 1].")
 sigmoid = _compiled_only("sigmoid", "1 / (1 + exp(-x)), without overflow.")
 softplus = _compiled_only("softplus", "log(1 + exp(x)), without overflow.")
@@ -125,8 +129,9 @@ softplus_and_sigmoid = _compiled_only(
     "softplus_and_sigmoid", "``(softplus(x), sigmoid(x))`` from one exponential.")
 
 
-@overload(exp_nonpositive, jit_options=MATH_OPTIONS)
-def _exp_nonpositive(x):
+def _exp(x):
+    """exp by Cody-Waite reduction: valid while 2**k stays a normal number,
+    k = round(x / ln 2), which holds up to x = 80 in float32."""
     if x not in _CONSTANTS:
         return None
     c = _CONSTANTS[x]
@@ -146,6 +151,10 @@ def _exp_nonpositive(x):
         return x if np.isnan(x) else y
 
     return impl
+
+
+overload(exp_nonpositive, jit_options=MATH_OPTIONS)(_exp)
+overload(exp_bounded, jit_options=MATH_OPTIONS)(_exp)
 
 
 @overload(log1p_unit, jit_options=MATH_OPTIONS)

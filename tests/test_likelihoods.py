@@ -66,6 +66,43 @@ def test_poisson_log_density_matches_scipy(dtype):
     np.testing.assert_allclose(log_p, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_poisson_counts_beyond_the_log_factorial_table_match_scipy(dtype):
+    """log k! is looked up below N_LOG_FACTORIALS and corrected above it."""
+    top = likelihoods.N_LOG_FACTORIALS
+    x = np.array([[0.0, 1.0, top - 1.0], [top, top + 1.0, 5000.0], [2.0, 3.0, 1e6]])
+    # rates near the counts, rounded to dtype before the exact result is taken
+    out = (np.log(np.maximum(x, 0.5)) + np.array([0.3, -0.2, 0.1])).astype(dtype)
+    out = out.astype(np.float64)
+    expected = stats.poisson.logpmf(x, np.exp(out)).sum(axis=1)
+    lik = LIKELIHOODS["poisson"]
+    log_p, row_nll = np.empty(3, dtype), np.empty(3, dtype)
+    grad = np.empty(out.shape, dtype)
+    lik.log_density(x.astype(dtype), out.astype(dtype), 0.0, log_p)
+    lik.nll_gradient(x.astype(dtype), out.astype(dtype), 0.0, 1.0, grad, row_nll)
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(log_p, expected, rtol=rtol)
+    np.testing.assert_allclose(row_nll, -expected, rtol=rtol)
+    exact_grad = np.exp(out.astype(dtype).astype(np.float64)) - x
+    np.testing.assert_allclose(grad, exact_grad, rtol=rtol, atol=1e-12 * np.abs(x).max())
+
+
+def test_poisson_log_rate_is_clipped_with_a_zero_gradient():
+    cap = likelihoods.MAX_LOG_RATE
+    x = np.array([[3.0, 3.0]])
+    out = np.array([[cap - 1.0, cap + 5.0]])
+    grad, row_nll = np.empty_like(out), np.empty(1)
+    LIKELIHOODS["poisson"].nll_gradient(x, out, 0.0, 1.0, grad, row_nll)
+    assert grad[0, 1] == 0.0
+    assert grad[0, 0] == pytest.approx(np.exp(cap - 1.0) - 3.0, rel=1e-14)
+    clipped = np.array([cap - 1.0, cap])
+    expected = -stats.poisson.logpmf(x[0], np.exp(clipped)).sum()
+    assert row_nll[0] == pytest.approx(expected, rel=1e-14)
+    mean = np.empty_like(out)
+    LIKELIHOODS["poisson"].mean(out, 0.0, mean)
+    np.testing.assert_allclose(mean[0], np.exp(clipped), rtol=1e-15)
+
+
 # Logits on both sides of the Taylor-series switch at |eta| = 1e-2, and far out.
 CB_LOGITS = [-40.0, -3.0, -0.5, -0.0101, -0.0099, -1e-7, 0.0, 1e-7, 0.0099, 0.0101, 0.5, 3.0,
              40.0]
@@ -233,15 +270,19 @@ def test_gaussian_kernels_keep_full_precision_at_extreme_scales(dtype, min_varia
         np.testing.assert_allclose(grad[:, s.size :], grad_s, rtol=rtol, atol=1e-30)
 
 
+MEANS = {"bernoulli": expit, "poisson": lambda out: np.exp(np.minimum(out, 30.0))}
+
+
+@pytest.mark.parametrize("likelihood", sorted(MEANS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_bernoulli_kernels_split_by_rows_equal_the_one_block_results(monkeypatch, dtype):
+def test_kernels_split_by_rows_equal_the_one_block_results(monkeypatch, dtype, likelihood):
     """Rows split between three threads (ragged blocks of 50 decoder rows)
     give exactly the one-thread results; every output starts as NaN, so a
     block left out shows."""
     monkeypatch.setattr(likelihoods, "MIN_ELEMENTS_PER_THREAD", 1)
-    x, out = rows("bernoulli", 25, 2, 7, seed=4)
+    x, out = rows(likelihood, 25, 2, 7, seed=4)
     x, out = x.astype(dtype), out.astype(dtype)
-    lik = LIKELIHOODS["bernoulli"]
+    lik = LIKELIHOODS[likelihood]
     results = []
     for n_blocks in (1, 3):
         grad, mean = np.full_like(out, np.nan), np.full_like(out, np.nan)
@@ -254,7 +295,8 @@ def test_bernoulli_kernels_split_by_rows_equal_the_one_block_results(monkeypatch
     for serial, threaded in zip(*results):
         np.testing.assert_array_equal(threaded, serial)
     rtol = 1e-6 if dtype == np.float32 else 1e-13
-    np.testing.assert_allclose(results[1][3], expit(out.astype(np.float64)), rtol=rtol)
+    np.testing.assert_allclose(results[1][3], MEANS[likelihood](out.astype(np.float64)),
+                               rtol=rtol)
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "continuous_bernoulli", "gaussian_unit",

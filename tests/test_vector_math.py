@@ -8,6 +8,7 @@ from numba import njit
 from scipy.special import expit
 
 from skvae._vector_math import (
+    exp_bounded,
     exp_nonpositive,
     float64_sum,
     log1p_unit,
@@ -36,6 +37,7 @@ def elementwise(function):
 
 
 vexp, vlog1p = elementwise(exp_nonpositive), elementwise(log1p_unit)
+vexp_bounded = elementwise(exp_bounded)
 vsigmoid, vsoftplus = elementwise(sigmoid), elementwise(softplus)
 
 
@@ -68,6 +70,25 @@ def test_exp_nonpositive_edge_cases(dtype):
     assert result[4] == 0
     assert result[5] == pytest.approx(np.exp(float(x[5])), rel=1e-6)
     assert result[6] == 1
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
+def test_exp_bounded_is_within_one_and_a_half_ulps_up_to_80(dtype, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, 2000) * rng.choice([0.01, 1.0, 30.0, 80.0])
+    x = np.append(x, [80.0, 79.99, 1e-30, -1e-30]).astype(dtype)
+    exact = np.exp(x.astype(np.float64))
+    assert ulps(vexp_bounded(x), exact, dtype).max() <= 1.5
+    # below zero it is exp_nonpositive
+    np.testing.assert_array_equal(vexp_bounded(-np.abs(x)), vexp(-np.abs(x)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exp_bounded_edge_cases(dtype):
+    result = vexp_bounded(np.array([0.0, np.nan, -np.inf, 1.0], dtype=dtype))
+    assert result[0] == 1 and np.isnan(result[1]) and result[2] == 0
+    assert result[3] == pytest.approx(np.e, rel=2 * np.finfo(dtype).eps)
 
 
 @settings(deadline=None, max_examples=50)
@@ -116,7 +137,7 @@ def test_float64_sum_matches_an_exact_sum(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("function", [vexp, vsoftplus])
+@pytest.mark.parametrize("function", [vexp, vexp_bounded, vsoftplus])
 def test_loops_over_them_are_vectorized(dtype, function):
     """The point of the module: LLVM turns the loop into vector instructions."""
     function(np.zeros(4, dtype=dtype))
