@@ -105,24 +105,25 @@ def bernoulli_threads(x, out, scale, grad_out, row_nll, scratch, n_blocks):
         bernoulli_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks)
 
 
-def row_kernel_likelihood(block_kernel, threads_kernel):
+def row_kernel_likelihood(block_kernel, threads_kernel, parameters=lambda min_variance: ()):
     """``log_density`` and ``nll_gradient`` over a pair of row kernels taking
-    ``(x, out, scale, grad_out, row_nll, scratch)`` (with ``block, n_blocks``
-    or ``n_blocks`` after them), which write -log p per row and, when
-    grad_out has rows, its scaled gradient."""
+    ``(x, out, *parameters(min_variance), scale, grad_out, row_nll, scratch)``
+    (with ``block, n_blocks`` or ``n_blocks`` after them), which write -log p
+    per row and, when grad_out has rows, its scaled gradient."""
 
-    def rows(x, out, scale, grad_out, row_nll, scratch, n_blocks):
+    def rows(x, out, min_variance, scale, grad_out, row_nll, scratch, n_blocks):
         scratch = np.empty_like(out) if scratch is None else scratch
-        run_by_rows(block_kernel, threads_kernel, out, n_blocks,
-                    x, out, out.dtype.type(scale), grad_out, row_nll, scratch)
+        run_by_rows(block_kernel, threads_kernel, out, n_blocks, x, out,
+                    *parameters(min_variance), out.dtype.type(scale), grad_out, row_nll,
+                    scratch)
 
     def log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
-        rows(x, out, 1.0, out[:0], log_p, scratch, n_blocks)
+        rows(x, out, min_variance, 1.0, out[:0], log_p, scratch, n_blocks)
         np.negative(log_p, out=log_p)
 
     def nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
                      n_blocks=1):
-        rows(x, out, scale, grad_out, row_nll, scratch, n_blocks)
+        rows(x, out, min_variance, scale, grad_out, row_nll, scratch, n_blocks)
 
     return log_density, nll_gradient
 
@@ -262,20 +263,8 @@ def gaussian_threads(x, out, log_floor, scale, grad_out, row_nll, scratch, n_blo
         gaussian_block(x, out, log_floor, scale, grad_out, row_nll, scratch, block, n_blocks)
 
 
-def gaussian_rows(x, out, min_variance, scale, grad_out, row_nll, scratch, n_blocks):
-    scratch = np.empty_like(out) if scratch is None else scratch
-    run_by_rows(gaussian_block, gaussian_threads, out, n_blocks, x, out,
-                math.log(min_variance), out.dtype.type(scale), grad_out, row_nll, scratch)
-
-
-def gaussian_log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
-    gaussian_rows(x, out, min_variance, 1.0, out[:0], log_p, scratch, n_blocks)
-    np.negative(log_p, out=log_p)
-
-
-def gaussian_nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
-                          n_blocks=1):
-    gaussian_rows(x, out, min_variance, scale, grad_out, row_nll, scratch, n_blocks)
+gaussian_log_density, gaussian_nll_gradient = row_kernel_likelihood(
+    gaussian_block, gaussian_threads, lambda min_variance: (math.log(min_variance),))
 
 
 def gaussian_mean(out, min_variance, result, n_blocks=1):
