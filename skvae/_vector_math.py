@@ -1,4 +1,4 @@
-"""exp and log1p for numba loops that LLVM can vectorize.
+"""exp, expm1, log1p and log for numba loops that LLVM can vectorize.
 
 numba compiles ``np.exp``, ``np.log1p`` and ``np.tanh`` on scalars to calls
 of the C library, one element at a time: a loop that makes such a call is
@@ -12,8 +12,12 @@ SIMD ufuncs with numba loops around them, on one thread.
   sigmoid, softplus and the Gaussian's variance need (as exp(-|x|));
   :func:`exp_bounded`, the same function for x up to 80 (the Poisson's
   rates: float32 overflows beyond 88.7);
+- :func:`expm1_nonpositive`: exp(x) - 1 for x <= 0, without the
+  cancellation of subtracting 1 near 0 (the continuous Bernoulli's
+  1 - exp(-|eta|));
 - :func:`log1p_unit`: log(1 + u) for u in [0, 1], the softplus of such an
-  exponential;
+  exponential; :func:`log_positive`, log(x) for any positive normal x, from
+  log1p_unit of x's significand;
 - :func:`softplus_and_sigmoid`, :func:`sigmoid` and :func:`softplus`, built
   on them;
 - :func:`float64_sum`, a sum that LLVM may reorder into one partial sum
@@ -21,8 +25,8 @@ SIMD ufuncs with numba loops around them, on one thread.
 
 The elementwise functions work in the precision of their argument (float32
 or float64) and give NaN for NaN; exp is within 1.5 units in the last place
-of the exact result and log1p within 2.5 (``tests/test_vector_math.py``
-checks them against numpy in float64). They are compiled with the
+of the exact result, log1p and log within 2.5, expm1 within 3
+(``tests/test_vector_math.py`` checks them against numpy in float64). They are compiled with the
 ``contract`` fast-math flag only (fused multiply-adds, no assumption about
 NaN or inf) and always inlined into their caller (see ``_config``). They
 are numba overloads, callable from compiled code only.
@@ -47,6 +51,22 @@ def _bits_as_float(typingctx, bits):
         signature, target = types.float32(types.int32), ir.FloatType()
     elif bits == types.int64:
         signature, target = types.float64(types.int64), ir.DoubleType()
+    else:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], target)
+
+    return signature, codegen
+
+
+@intrinsic
+def _float_as_bits(typingctx, value):
+    """The int32 or int64 bit pattern of the float32 or float64 ``value``."""
+    if value == types.float32:
+        signature, target = types.int32(types.float32), ir.IntType(32)
+    elif value == types.float64:
+        signature, target = types.int64(types.float64), ir.IntType(64)
     else:
         return None
 
@@ -98,6 +118,16 @@ def _constants(dtype, n_exp_terms, n_log_terms, ln2_high_bits):
         # ln 2 as the nearest float and the rest.
         ln2=cast(float(_LN2)),
         ln2_rest=cast(float(_LN2 - Decimal(float(cast(float(_LN2)))))),
+        # The significand's bits, and the exponent field of 1.0.
+        cast=cast,
+        n_mantissa=info.nmant,
+        mantissa_mask=(1 << info.nmant) - 1,
+        exponent_of_one=(info.maxexp - 1) << info.nmant,
+        exponent_offset=info.maxexp - 1,
+        tiny=cast(info.tiny), inf=cast(np.inf), nan=cast(np.nan),
+        # |x| below this is reduced to k = 0 by exp: expm1 is its polynomial less 1.
+        half_ln2=cast(float(_LN2) / 2),
+        sqrt2=cast(math.sqrt(2.0)),
         one=cast(1.0), two=cast(2.0), half=cast(0.5), zero=cast(0.0),
     )
 
@@ -122,7 +152,11 @@ exp_nonpositive = _compiled_only(
     "exp_nonpositive", "exp(x) for x <= 0 (results below the smallest normal number are 0).")
 exp_bounded = _compiled_only(
     "exp_bounded", "exp(x) for x <= 80 (results below the smallest normal number are 0).")
-log1p_unit = _compiled_only("log1p_unit", "log(1 + u) for u in [0, 1].")
+expm1_nonpositive = _compiled_only("expm1_nonpositive", "exp(x) - 1 for x <= 0.")
+log1p_unit = _compiled_only(
+    "log1p_unit", "log(1 + u) for u in [0, 1] (and down to 1/sqrt(2) - 1, for log_positive).")
+log_positive = _compiled_only(
+    "log_positive", "log(x) for positive normal x and inf (NaN below the smallest normal).")
 sigmoid = _compiled_only("sigmoid", "1 / (1 + exp(-x)), without overflow.")
 softplus = _compiled_only("softplus", "log(1 + exp(x)), without overflow.")
 softplus_and_sigmoid = _compiled_only(
@@ -177,6 +211,54 @@ def _log1p_unit(u):
             p = p * z + term
         y = s * (p * z) + two * s
         return (y + ln2_rest) + ln2 if above else y
+
+    return impl
+
+
+@overload(expm1_nonpositive, jit_options=MATH_OPTIONS)
+def _expm1_nonpositive(x):
+    if x not in _CONSTANTS:
+        return None
+    c = _CONSTANTS[x]
+    one, half_ln2, terms = c.one, c.half_ln2, c.exp_terms[:-1]
+
+    def impl(x):
+        # Where exp reduces x to k = 0 its polynomial is 1 + x p(x): return
+        # x p(x) rather than subtract 1. Below, exp(x) < 0.71 and exp(x) - 1
+        # loses at most a bit or so.
+        p = terms[0]
+        for term in terms[1:]:
+            p = p * x + term
+        return x * p if x > -half_ln2 else exp_nonpositive(x) - one
+
+    return impl
+
+
+@overload(log_positive, jit_options=MATH_OPTIONS)
+def _log_positive(x):
+    if x not in _CONSTANTS:
+        return None
+    c = _CONSTANTS[x]
+    one, half, sqrt2 = c.one, c.half, c.sqrt2
+    ln2, ln2_rest, tiny, inf, nan = c.ln2, c.ln2_rest, c.tiny, c.inf, c.nan
+    n_mantissa, mask, of_one, offset = c.n_mantissa, c.mantissa_mask, c.exponent_of_one, \
+        c.exponent_offset
+    to_bits, cast = c.to_bits, c.cast
+
+    def impl(x):
+        # x = 2**k m with m in [1/sqrt 2, sqrt 2): log x = k ln 2 + log1p(m - 1),
+        # m - 1 exact; m near 1, not 2, for x just below a power of two, or
+        # k ln 2 and log1p(m - 1) would cancel.
+        bits = _float_as_bits(x)
+        k = cast((bits >> n_mantissa) - offset)
+        m = _bits_as_float(to_bits((bits & mask) | of_one))
+        high = m > sqrt2
+        m = m * half if high else m
+        k = k + one if high else k
+        y = (log1p_unit(m - one) + k * ln2_rest) + k * ln2
+        if x >= tiny and x < inf:
+            return y
+        return x if x >= tiny else nan
 
     return impl
 

@@ -1,4 +1,5 @@
-"""The vectorizable exp, log1p, sigmoid, softplus and sum against numpy in float64."""
+"""The vectorizable exp, expm1, log1p, log, sigmoid, softplus and sum against
+numpy in float64."""
 
 import numpy as np
 import pytest
@@ -10,8 +11,10 @@ from scipy.special import expit
 from skvae._vector_math import (
     exp_bounded,
     exp_nonpositive,
+    expm1_nonpositive,
     float64_sum,
     log1p_unit,
+    log_positive,
     sigmoid,
     softplus,
 )
@@ -38,6 +41,7 @@ def elementwise(function):
 
 vexp, vlog1p = elementwise(exp_nonpositive), elementwise(log1p_unit)
 vexp_bounded = elementwise(exp_bounded)
+vexpm1, vlog = elementwise(expm1_nonpositive), elementwise(log_positive)
 vsigmoid, vsoftplus = elementwise(sigmoid), elementwise(softplus)
 
 
@@ -113,6 +117,55 @@ def test_log1p_unit_edge_cases(dtype):
     assert np.isnan(result[5])
 
 
+@settings(deadline=None, max_examples=50)
+@given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
+def test_expm1_nonpositive_is_within_three_ulps(dtype, seed):
+    rng = np.random.default_rng(seed)
+    x = -np.abs(rng.standard_normal(2000) * rng.choice([1e-6, 0.01, 0.3, 3.0, 100.0]))
+    # on both sides of the switch from the polynomial to exp(x) - 1 at -ln(2) / 2
+    x = np.append(x, -np.log(2) / 2 + np.linspace(-1e-3, 1e-3, 101)).astype(dtype)
+    exact = np.expm1(x.astype(np.float64))
+    nonzero = exact != 0
+    assert ulps(vexpm1(x)[nonzero], exact[nonzero], dtype).max() <= 3.0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_expm1_nonpositive_edge_cases(dtype):
+    result = vexpm1(np.array([0.0, -1e-30, -np.inf, np.nan, -800.0], dtype=dtype))
+    assert result[0] == 0 and result[1] == dtype(-1e-30)
+    assert result[2] == -1 and np.isnan(result[3]) and result[4] == -1
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
+def test_log_positive_is_within_two_and_a_half_ulps(dtype, seed):
+    rng = np.random.default_rng(seed)
+    info = np.finfo(dtype)
+    exponents = rng.uniform(np.log(info.tiny), np.log(info.max), 2000)
+    x = np.exp(exponents * rng.choice([1e-8, 1e-3, 1.0]))
+    # just below and above powers of two, where a careless split cancels
+    x = np.append(x, [np.nextafter(2.0**k, 0) for k in range(-5, 6)] + [2.0**k for k in range(-5, 6)])
+    x = x.astype(dtype)
+    exact = np.log(x.astype(np.float64))
+    nonzero = exact != 0
+    result = vlog(x)
+    assert ulps(result[nonzero], exact[nonzero], dtype).max() <= 2.5
+    assert (result[~nonzero] == 0).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_positive_edge_cases(dtype):
+    info = np.finfo(dtype)
+    x = np.array([1.0, 2.0, 0.5, info.tiny, info.max, np.inf, np.nan, 0.0, -1.0, info.tiny / 4],
+                 dtype=dtype)
+    result = vlog(x)
+    np.testing.assert_allclose(result[:5], np.log(x[:5].astype(np.float64)),
+                               rtol=2 * float(info.eps))
+    assert result[0] == 0 and result[5] == np.inf
+    # no finite logarithm (or none it computes): NaN, never a wrong number
+    assert np.isnan(result[6:]).all()
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sigmoid_and_softplus_match_scipy_and_numpy_over_the_whole_line(dtype):
     x = np.concatenate([np.linspace(-120, 120, 4001), [-1e-30, 0.0, 1e-30, 800.0, -800.0]])
@@ -137,7 +190,7 @@ def test_float64_sum_matches_an_exact_sum(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("function", [vexp, vexp_bounded, vsoftplus])
+@pytest.mark.parametrize("function", [vexp, vexp_bounded, vsoftplus, vexpm1, vlog])
 def test_loops_over_them_are_vectorized(dtype, function):
     """The point of the module: LLVM turns the loop into vector instructions."""
     function(np.zeros(4, dtype=dtype))
