@@ -13,8 +13,7 @@ An entry bundles everything the estimator needs from a likelihood:
 - ``mean(out, min_variance, result, n_blocks=1)``: E[x|z].
 
   ``n_blocks`` is how many threads these three may split their rows
-  between (see ``_threads``); the Bernoulli's, the Gaussian's and the
-  Poisson's kernels use them, the continuous Bernoulli's run on one;
+  between (see ``_threads``);
 - ``sample(mean_out, out, min_variance, rng)``: draws x ~ p(x|z);
 - ``check_data(X, stats)``: raises ValueError for data outside the support;
 - ``output_bias(X, stats, min_variance)``: decoder output biases that make
@@ -42,8 +41,10 @@ from ._latent import LOG_2PI
 from ._vector_math import (
     exp_bounded,
     exp_nonpositive,
+    expm1_nonpositive,
     float64_sum,
     log1p_unit,
+    log_positive,
     sigmoid,
     softplus,
     softplus_and_sigmoid,
@@ -341,73 +342,108 @@ def gaussian_unit_output_bias(X, stats, min_variance):
 # -- Continuous Bernoulli: data in [0, 1], decoder outputs logits eta --------
 # p(x | eta) = C(eta) * exp(eta * x - softplus(eta)), with the normalizing
 # constant C(eta) = eta / tanh(eta / 2) (2 at eta = 0); Loaiza-Ganem and
-# Cunningham (2019) write it in lambda = sigmoid(eta). Its closed forms cancel
-# catastrophically near eta = 0, where Taylor series take over.
+# Cunningham (2019) write it in lambda = sigmoid(eta). With a = |eta|,
+# e = exp(-a), e_minus = 1 - e (from expm1, without cancellation) and
+# e_plus = 1 + e:
+#   log C = log(a e_plus / e_minus),  d log C / d eta = 1 / eta - 1 / sinh(eta)
+#   = sign(eta) (1 / a - 2 e / (e_minus e_plus)),  E[x] = 1/2 + sign(eta)
+#   (e_plus / (2 e_minus) - 1 / a).
+# They cancel catastrophically near eta = 0, where Taylor series take over.
+# Everything is computed in float64, whatever the data's precision: the
+# closed forms lose up to 4 of float64's digits just above the switch.
+# Both forms are computed for every element and one is kept, and e also
+# gives softplus and sigmoid, so each row is one vectorized pass, its rows
+# split between threads. A float32 epoch of W's network on grey levels
+# (n_jobs=-1) took 3.87 s with numba's scalar libm calls, on one thread;
+# now 1.99 s, next to the Bernoulli's 1.88 (the same losses).
 #: Below this |eta| the continuous Bernoulli uses Taylor series.
 CB_SERIES = 1e-2
-LOG_2 = np.log(2.0)
+LOG_2 = math.log(2.0)
+
+
+@jit_inline
+def cb_terms(eta):
+    """``(softplus(eta) - log C(eta), sigmoid(eta) - d log C / d eta,
+    E[x | eta])`` of one logit, in float64 (numba's ``float()`` of a float32
+    is a float32)."""
+    t = np.float64(eta)
+    a = abs(t)
+    e = exp_nonpositive(-a)
+    e_plus = 1.0 + e
+    e_minus = -expm1_nonpositive(-a)
+    sign = 1.0 if t >= 0.0 else -1.0
+    softplus_t = max(t, 0.0) + log1p_unit(e)
+    sigmoid_t = 1.0 / e_plus if t >= 0.0 else e / e_plus
+    a2 = a * a
+    series = a < CB_SERIES
+    log_c = (LOG_2 + log1p_unit(a2 / 12.0 - a2 * a2 / 720.0) if series
+             else log_positive(a * e_plus / e_minus))
+    d_log_c = (t / 6.0 - 7.0 * t * a2 / 360.0 if series
+               else sign * (1.0 / a - 2.0 * e / (e_minus * e_plus)))
+    mean = (0.5 + t / 12.0 - t * a2 / 720.0 if series
+            else 0.5 + sign * (0.5 * e_plus / e_minus - 1.0 / a))
+    return softplus_t - log_c, sigmoid_t - d_log_c, mean
 
 
 @jit
-def cb_log_normalizer(eta):
-    """log C(eta) = log(eta / tanh(eta / 2)), even in eta."""
-    a = abs(float(eta))
-    if a < CB_SERIES:
-        a2 = a * a
-        return LOG_2 + np.log1p(a2 / 12.0 - a2 * a2 / 720.0)
-    # tanh(a / 2) = (1 - e^-a) / (1 + e^-a)
-    return np.log(a) - np.log(-np.expm1(-a)) + np.log1p(np.exp(-a))
-
-
-@jit
-def cb_log_normalizer_derivative(eta):
-    """d log C / d eta = 1 / eta - 1 / sinh(eta)."""
-    eta = float(eta)
-    if abs(eta) < CB_SERIES:
-        return eta / 6.0 - 7.0 * eta * eta * eta / 360.0
-    return 1.0 / eta - 1.0 / np.sinh(eta)
-
-
-@jit
-def cb_mean(eta):
-    """E[x | eta] = 1/2 + 1 / (2 tanh(eta / 2)) - 1 / eta."""
-    eta = float(eta)
-    if abs(eta) < CB_SERIES:
-        return 0.5 + eta / 12.0 - eta * eta * eta / 720.0
-    return 0.5 + 0.5 / np.tanh(0.5 * eta) - 1.0 / eta
-
-
-@jit
-def continuous_bernoulli_log_density(x, out, min_variance, log_p, scratch=None, n_blocks=1):
+def continuous_bernoulli_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks):
+    """Rows of block ``block``: -log p(x|eta) into row_nll and, when grad_out
+    has rows, ``scale`` times its gradient into grad_out. The block's first
+    row of ``scratch`` holds each row's terms before they are summed."""
+    first, last = block_range(out.shape[0], block, n_blocks, 1)
+    if first == last:
+        return
     n_rows = x.shape[0]
-    for r in range(out.shape[0]):
-        xr = x[r % n_rows]
-        total = 0.0
-        for d in range(out.shape[1]):
-            eta = out[r, d]
-            total += xr[d] * eta - softplus(eta) + cb_log_normalizer(eta)
-        log_p[r] = total
+    terms = scratch[first]
+    for r in range(first, last):
+        xr, logits = x[r % n_rows], out[r]
+        if grad_out.shape[0] > 0:
+            grad = grad_out[r]
+            for d in range(logits.shape[0]):
+                log_normalizer, derivative, _ = cb_terms(logits[d])
+                data = np.float64(xr[d])
+                terms[d] = log_normalizer - data * np.float64(logits[d])
+                grad[d] = scale * (derivative - data)
+        else:
+            for d in range(logits.shape[0]):
+                terms[d] = cb_terms(logits[d])[0] - np.float64(xr[d]) * np.float64(logits[d])
+        row_nll[r] = float64_sum(terms)
+
+
+@jit_threads
+def continuous_bernoulli_threads(x, out, scale, grad_out, row_nll, scratch, n_blocks):
+    """:func:`continuous_bernoulli_block` on every block, one thread each."""
+    for block in prange(n_blocks):
+        continuous_bernoulli_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks)
+
+
+continuous_bernoulli_log_density, continuous_bernoulli_nll_gradient = row_kernel_likelihood(
+    continuous_bernoulli_block, continuous_bernoulli_threads)
 
 
 @jit
-def continuous_bernoulli_nll_gradient(x, out, min_variance, scale, grad_out, row_nll, scratch=None,
-                                      n_blocks=1):
-    n_rows = x.shape[0]
-    for r in range(out.shape[0]):
-        xr = x[r % n_rows]
-        total = 0.0
-        for d in range(out.shape[1]):
-            eta = out[r, d]
-            total += softplus(eta) - xr[d] * eta - cb_log_normalizer(eta)
-            grad_out[r, d] = scale * (sigmoid(eta) - xr[d] - cb_log_normalizer_derivative(eta))
-        row_nll[r] = total
+def cb_mean_block(out, result, block, n_blocks):
+    """result = E[x | eta] on the rows of block ``block``; over ``out`` when
+    ``result`` is None."""
+    first, last = block_range(out.shape[0], block, n_blocks, 1)
+    for r in range(first, last):
+        logits = out[r]
+        mean = logits if result is None else result[r]
+        for d in range(logits.shape[0]):
+            mean[d] = cb_terms(logits[d])[2]
 
 
-@jit
+@jit_threads
+def cb_mean_threads(out, result, n_blocks):
+    """:func:`cb_mean_block` on every block, one thread each."""
+    for block in prange(n_blocks):
+        cb_mean_block(out, result, block, n_blocks)
+
+
 def continuous_bernoulli_mean(out, min_variance, result, n_blocks=1):
-    for r in range(out.shape[0]):
-        for d in range(out.shape[1]):
-            result[r, d] = cb_mean(out[r, d])
+    """result = E[x | eta]; ``result`` may be ``out`` itself."""
+    run_by_rows(cb_mean_block, cb_mean_threads, out, n_blocks, out,
+                in_place_target(out, result))
 
 
 def continuous_bernoulli_sample(mean, out, min_variance, rng):

@@ -212,6 +212,20 @@ def test_saturated_decoder_outputs_stay_finite(likelihood):
         np.testing.assert_array_equal(grad, [[1.0, -1.0, 0.0, 0.0]])
 
 
+def assert_kernels_give(likelihood, x, out, min_variance, nll, grad, rtol):
+    """nll_gradient (scale 0.5) and log_density, each with and without a
+    scratch buffer, give the expected per-row ``nll`` and ``grad``."""
+    lik = LIKELIHOODS[likelihood]
+    for scratch in (None, np.empty_like(out)):
+        result = np.empty_like(out)
+        row_nll, log_p = np.empty(len(out), out.dtype), np.empty(len(out), out.dtype)
+        lik.nll_gradient(x, out, min_variance, 0.5, result, row_nll, scratch)
+        lik.log_density(x, out, min_variance, log_p, scratch)
+        np.testing.assert_allclose(row_nll, nll, rtol=rtol)
+        np.testing.assert_allclose(log_p, -nll, rtol=rtol)
+        np.testing.assert_allclose(result, grad, rtol=rtol, atol=1e-30)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bernoulli_kernels_keep_full_precision_at_extreme_logits(dtype):
     """The kernels (vectorizable exp and log1p) lose no tail accuracy.
@@ -225,19 +239,32 @@ def test_bernoulli_kernels_keep_full_precision_at_extreme_logits(dtype):
     l64, x64 = out.astype(np.float64), np.broadcast_to(x, out.shape).astype(np.float64)
     nll = (np.logaddexp(0.0, l64) - x64 * l64).sum(axis=1)
     rtol = 1e-6 if dtype == np.float32 else 1e-13
-    lik = LIKELIHOODS["bernoulli"]
-    for scratch in (None, np.empty_like(out)):
-        grad, row_nll, log_p = np.empty_like(out), np.empty(2, dtype), np.empty(2, dtype)
-        lik.nll_gradient(x, out, 0.0, 0.5, grad, row_nll, scratch)
-        lik.log_density(x, out, 0.0, log_p, scratch)
-        np.testing.assert_allclose(row_nll, nll, rtol=rtol)
-        np.testing.assert_allclose(log_p, -nll, rtol=rtol)
-        np.testing.assert_allclose(grad, 0.5 * (expit(l64) - x64), rtol=rtol, atol=1e-30)
+    assert_kernels_give("bernoulli", x, out, 0.0, nll, 0.5 * (expit(l64) - x64), rtol)
     mean = np.empty_like(out)
-    lik.mean(out, 0.0, mean)
+    LIKELIHOODS["bernoulli"].mean(out, 0.0, mean)
     np.testing.assert_allclose(mean, expit(l64), rtol=rtol, atol=1e-30)
     if dtype == np.float64:  # sigmoid(-200) = 1.4e-87, a float64 (0 in float32)
         assert mean[0, 0] == pytest.approx(1.3838965267367376e-87, rel=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_continuous_bernoulli_kernels_match_numpy_closed_forms_over_the_line(dtype):
+    """One vectorized pass in float64 (skvae's exp, expm1 and log) against
+    numpy's libm in float64, for logits where the closed forms are
+    accurate; float32 data get float32 roundings of the same values.
+    (Near 0, the series are checked by integrating the density.)"""
+    logits = np.array([-700.0, -80.0, -17.0, -3.0, -0.5, -0.1, 0.1, 0.5, 3.0, 17.0, 80.0, 700.0])
+    out = np.stack([logits, -logits[::-1] * 0.7]).astype(dtype)
+    x = np.random.default_rng(7).random((1, logits.size)).astype(dtype)
+    l64, x64 = out.astype(np.float64), np.broadcast_to(x, out.shape).astype(np.float64)
+    log_c, d_log_c, expected_mean = cb_closed_forms(l64)
+    nll = (np.logaddexp(0.0, l64) - x64 * l64 - log_c).sum(axis=1)
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    assert_kernels_give("continuous_bernoulli", x, out, 0.0, nll,
+                        0.5 * (expit(l64) - x64 - d_log_c), rtol)
+    mean = np.empty_like(out)
+    LIKELIHOODS["continuous_bernoulli"].mean(out, 0.0, mean)
+    np.testing.assert_allclose(mean, expected_mean, rtol=rtol)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -259,18 +286,20 @@ def test_gaussian_kernels_keep_full_precision_at_extreme_scales(dtype, min_varia
     grad_mean = -0.5 * diff / var
     grad_s = np.where(o64[:, s.size :] < 50.0, 0.25 * np.exp(s64) / var * (1 - diff**2 / var), 0.0)
     rtol = 2e-5 if dtype == np.float32 else 1e-12
-    lik = LIKELIHOODS["gaussian"]
-    for scratch in (None, np.empty_like(out)):
-        grad, row_nll, log_p = np.empty_like(out), np.empty(2, dtype), np.empty(2, dtype)
-        lik.nll_gradient(x, out, min_variance, 0.5, grad, row_nll, scratch)
-        lik.log_density(x, out, min_variance, log_p, scratch)
-        np.testing.assert_allclose(row_nll, nll.sum(axis=1), rtol=rtol)
-        np.testing.assert_allclose(log_p, -nll.sum(axis=1), rtol=rtol)
-        np.testing.assert_allclose(grad[:, : s.size], grad_mean, rtol=rtol, atol=1e-30)
-        np.testing.assert_allclose(grad[:, s.size :], grad_s, rtol=rtol, atol=1e-30)
+    assert_kernels_give("gaussian", x, out, min_variance, nll.sum(axis=1),
+                        np.concatenate([grad_mean, grad_s], axis=1), rtol)
 
 
-MEANS = {"bernoulli": expit, "poisson": lambda out: np.exp(np.minimum(out, 30.0))}
+def cb_closed_forms(eta):
+    """log C, d log C / d eta and E[x] of the continuous Bernoulli, with
+    numpy's float64 functions; accurate away from eta = 0 (|eta| >= 0.1)."""
+    a = np.abs(eta)
+    log_c = np.log(a) - np.log(-np.expm1(-a)) + np.log1p(np.exp(-a))
+    return log_c, 1 / eta - 1 / np.sinh(eta), 0.5 + 0.5 / np.tanh(eta / 2) - 1 / eta
+
+
+MEANS = {"bernoulli": expit, "poisson": lambda out: np.exp(np.minimum(out, 30.0)),
+         "continuous_bernoulli": lambda out: cb_closed_forms(out)[2]}
 
 
 @pytest.mark.parametrize("likelihood", sorted(MEANS))
