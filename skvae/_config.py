@@ -14,8 +14,8 @@ stops LLVM from vectorizing any loop with a division. Adam's update of an
 834k-parameter float32 buffer took 1.67 ms under the Python error model and
 0.51 ms under numpy's.
 
-Most kernels are serial. The dense layers, Adam and the Bernoulli and
-Gaussian likelihoods also come as ``parallel=True`` twins
+Most kernels are serial. The dense layers, Adam and the likelihoods (but
+the unit-variance Gaussian's) also come as ``parallel=True`` twins
 (:data:`jit_threads`) that split the work into blocks (of columns, rows or
 parameters), one per thread, each product with a one-thread gemm (see
 ``_blas`` and ``_threads``); ``parallel=True`` kernels next to OpenBLAS's

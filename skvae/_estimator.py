@@ -184,7 +184,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     Threads: with ``n_jobs`` above one and called from the main thread,
     training and inference split each large matrix product, the Adam
-    update and the Bernoulli or Gaussian likelihood into ``n_jobs`` blocks
+    update and the likelihood into ``n_jobs`` blocks
     run by numba's threads, BLAS held to one thread meanwhile: one epoch of
     an MNIST-sized network took 0.82-0.85x the time of the serial kernels
     with two cores (float32). numba's threads

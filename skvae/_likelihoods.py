@@ -13,7 +13,8 @@ An entry bundles everything the estimator needs from a likelihood:
 - ``mean(out, min_variance, result, n_blocks=1)``: E[x|z].
 
   ``n_blocks`` is how many threads these three may split their rows
-  between (see ``_threads``);
+  between (see ``_threads``); every kernel but the unit-variance
+  Gaussian's (a few operations per element) uses them;
 - ``sample(mean_out, out, min_variance, rng)``: draws x ~ p(x|z);
 - ``check_data(X, stats)``: raises ValueError for data outside the support;
 - ``output_bias(X, stats, min_variance)``: decoder output biases that make

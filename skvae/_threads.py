@@ -1,7 +1,7 @@
 """How many threads the kernels share their work between (``n_jobs``).
 
 With ``n_jobs`` above one, training and inference split each large matrix
-product, Adam's update and the Bernoulli and Gaussian likelihoods into
+product, Adam's update and the likelihood's rows into
 blocks run by numba's threads (``parallel=True`` kernels), each product
 block with a one-thread gemm. BLAS is held
 to one thread meanwhile: its own pool would fight numba's for the cores (6.2
