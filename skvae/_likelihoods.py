@@ -147,29 +147,9 @@ def in_place_target(out, result):
     return None if same else result
 
 
-@jit
-def sigmoid_block(out, result, block, n_blocks):
-    """result = sigmoid(out) on the rows of block ``block``; over ``out``
-    when ``result`` is None."""
-    first, last = block_range(out.shape[0], block, n_blocks, 1)
-    for r in range(first, last):
-        logits = out[r]
-        mean = logits if result is None else result[r]
-        for d in range(logits.shape[0]):
-            mean[d] = sigmoid(logits[d])
-
-
-@jit_threads
-def sigmoid_threads(out, result, n_blocks):
-    """:func:`sigmoid_block` on every block, one thread each."""
-    for block in prange(n_blocks):
-        sigmoid_block(out, result, block, n_blocks)
-
-
 def bernoulli_mean(out, min_variance, result, n_blocks=1):
     """result = sigmoid(out); ``result`` may be ``out`` itself."""
-    run_by_rows(sigmoid_block, sigmoid_threads, out, n_blocks, out,
-                in_place_target(out, result))
+    one_output_mean(out, result, SIGMOID, n_blocks)
 
 
 def bernoulli_sample(mean, out, min_variance, rng):
@@ -422,29 +402,9 @@ continuous_bernoulli_log_density, continuous_bernoulli_nll_gradient = row_kernel
     continuous_bernoulli_block, continuous_bernoulli_threads)
 
 
-@jit
-def cb_mean_block(out, result, block, n_blocks):
-    """result = E[x | eta] on the rows of block ``block``; over ``out`` when
-    ``result`` is None."""
-    first, last = block_range(out.shape[0], block, n_blocks, 1)
-    for r in range(first, last):
-        logits = out[r]
-        mean = logits if result is None else result[r]
-        for d in range(logits.shape[0]):
-            mean[d] = cb_terms(logits[d])[2]
-
-
-@jit_threads
-def cb_mean_threads(out, result, n_blocks):
-    """:func:`cb_mean_block` on every block, one thread each."""
-    for block in prange(n_blocks):
-        cb_mean_block(out, result, block, n_blocks)
-
-
 def continuous_bernoulli_mean(out, min_variance, result, n_blocks=1):
     """result = E[x | eta]; ``result`` may be ``out`` itself."""
-    run_by_rows(cb_mean_block, cb_mean_threads, out, n_blocks, out,
-                in_place_target(out, result))
+    one_output_mean(out, result, CONTINUOUS_BERNOULLI_MEAN, n_blocks)
 
 
 def continuous_bernoulli_sample(mean, out, min_variance, rng):
@@ -530,28 +490,9 @@ poisson_log_density, poisson_nll_gradient = row_kernel_likelihood(
     poisson_block, poisson_threads)
 
 
-@jit
-def rate_block(out, result, block, n_blocks):
-    """result = exp(min(out, MAX_LOG_RATE)) on the rows of block ``block``;
-    over ``out`` when ``result`` is None."""
-    first, last = block_range(out.shape[0], block, n_blocks, 1)
-    for r in range(first, last):
-        log_rates = out[r]
-        rates = log_rates if result is None else result[r]
-        for d in range(log_rates.shape[0]):
-            rates[d] = exp_bounded(min(log_rates[d], MAX_LOG_RATE))
-
-
-@jit_threads
-def rate_threads(out, result, n_blocks):
-    """:func:`rate_block` on every block, one thread each."""
-    for block in prange(n_blocks):
-        rate_block(out, result, block, n_blocks)
-
-
 def poisson_mean(out, min_variance, result, n_blocks=1):
     """result = the rate; ``result`` may be ``out`` itself."""
-    run_by_rows(rate_block, rate_threads, out, n_blocks, out, in_place_target(out, result))
+    one_output_mean(out, result, RATE, n_blocks)
 
 
 def poisson_sample(mean, out, min_variance, rng):
@@ -581,6 +522,45 @@ def check_counts(X, stats, chunk=4096):
                 "likelihood='poisson' needs whole-number counts, but X has fractional "
                 "values. Use likelihood='gaussian' for real-valued data."
             )
+
+
+# -- E[x|z] of the likelihoods with one decoder output per feature ----------
+#: Which mean :func:`mean_block` takes: sigmoid(l), E[x|eta] of the
+#: continuous Bernoulli, or the Poisson rate exp(min(l, MAX_LOG_RATE)).
+SIGMOID, CONTINUOUS_BERNOULLI_MEAN, RATE = 0, 1, 2
+
+
+@jit
+def mean_block(out, result, kind, block, n_blocks):
+    """result = the mean ``kind`` of ``out`` on the rows of block ``block``;
+    over ``out`` when ``result`` is None. Each kind has its own inner loop,
+    so the test of ``kind`` stays outside the loops LLVM vectorizes."""
+    first, last = block_range(out.shape[0], block, n_blocks, 1)
+    for r in range(first, last):
+        values = out[r]
+        mean = values if result is None else result[r]
+        if kind == SIGMOID:
+            for d in range(values.shape[0]):
+                mean[d] = sigmoid(values[d])
+        elif kind == CONTINUOUS_BERNOULLI_MEAN:
+            for d in range(values.shape[0]):
+                mean[d] = cb_terms(values[d])[2]
+        else:
+            for d in range(values.shape[0]):
+                mean[d] = exp_bounded(min(values[d], MAX_LOG_RATE))
+
+
+@jit_threads
+def mean_threads(out, result, kind, n_blocks):
+    """:func:`mean_block` on every block, one thread each."""
+    for block in prange(n_blocks):
+        mean_block(out, result, kind, block, n_blocks)
+
+
+def one_output_mean(out, result, kind, n_blocks):
+    """result = the mean ``kind`` of ``out``, in place when ``result`` is ``out``'s memory."""
+    run_by_rows(mean_block, mean_threads, out, n_blocks, out, in_place_target(out, result),
+                kind)
 
 
 @dataclass(frozen=True)
