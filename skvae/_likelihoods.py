@@ -455,25 +455,25 @@ def poisson_block(x, out, scale, grad_out, row_nll, scratch, block, n_blocks):
         if grad_out.shape[0] > 0:
             grad = grad_out[r]
             for d in range(log_rates.shape[0]):
-                clipped = min(float(log_rates[d]), MAX_LOG_RATE)
+                clipped = min(np.float64(log_rates[d]), MAX_LOG_RATE)
                 rate = exp_bounded(clipped)
-                count = float(xr[d])
+                count = np.float64(xr[d])
                 terms[d] = rate - count * clipped + LOG_FACTORIALS[int(min(count, top))]
                 grad[d] = scale * (rate - count) if log_rates[d] < MAX_LOG_RATE else 0.0
                 n_beyond += count > top
         else:
             for d in range(log_rates.shape[0]):
-                clipped = min(float(log_rates[d]), MAX_LOG_RATE)
-                count = float(xr[d])
+                clipped = min(np.float64(log_rates[d]), MAX_LOG_RATE)
+                count = np.float64(xr[d])
                 terms[d] = (exp_bounded(clipped) - count * clipped
                             + LOG_FACTORIALS[int(min(count, top))])
                 n_beyond += count > top
         total = float64_sum(terms)
         if n_beyond > 0:
             for d in range(log_rates.shape[0]):
-                count = float(xr[d])
+                count = np.float64(xr[d])
                 if count > top:
-                    clipped = min(float(log_rates[d]), MAX_LOG_RATE)
+                    clipped = min(np.float64(log_rates[d]), MAX_LOG_RATE)
                     exact = math.exp(clipped) - count * clipped + math.lgamma(count + 1.0)
                     total += exact - terms[d]
         row_nll[r] = total
