@@ -353,8 +353,8 @@ def cb_terms(eta):
     e_plus = 1.0 + e
     e_minus = -expm1_nonpositive(-a)
     sign = 1.0 if t >= 0.0 else -1.0
-    softplus_t = max(t, 0.0) + log1p_unit(e)
-    sigmoid_t = 1.0 / e_plus if t >= 0.0 else e / e_plus
+    # its exp(-|t|) is e: LLVM computes it once
+    softplus_t, sigmoid_t = softplus_and_sigmoid(t)
     a2 = a * a
     series = a < CB_SERIES
     log_c = (LOG_2 + log1p_unit(a2 / 12.0 - a2 * a2 / 720.0) if series

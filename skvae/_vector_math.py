@@ -3,7 +3,7 @@
 numba compiles ``np.exp``, ``np.log1p`` and ``np.tanh`` on scalars to calls
 of the C library, one element at a time: a loop that makes such a call is
 never vectorized (13 ns per element for tanh, measured here). The functions
-below are plain arithmetic, polynomials and one bit cast, so the loops that
+below are plain arithmetic, polynomials and bit casts, so the loops that
 call them are. The Bernoulli likelihood and its gradient built on them took
 87 microseconds for a 100 x 784 float32 minibatch, against 188 for numpy's
 SIMD ufuncs with numba loops around them, on one thread.
@@ -37,43 +37,28 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import numpy as np
-from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
 from ._config import MATH_OPTIONS, jit_sum
 
-
-@intrinsic
-def _bits_as_float(typingctx, bits):
-    """The float whose bit pattern is the int32 or int64 ``bits``."""
-    if bits == types.int32:
-        signature, target = types.float32(types.int32), ir.FloatType()
-    elif bits == types.int64:
-        signature, target = types.float64(types.int64), ir.DoubleType()
-    else:
-        return None
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], target)
-
-    return signature, codegen
+#: The same-width type each bit cast of :func:`_same_bits` goes to.
+_SAME_WIDTH = {types.int32: types.float32, types.float32: types.int32,
+               types.int64: types.float64, types.float64: types.int64}
 
 
 @intrinsic
-def _float_as_bits(typingctx, value):
-    """The int32 or int64 bit pattern of the float32 or float64 ``value``."""
-    if value == types.float32:
-        signature, target = types.int32(types.float32), ir.IntType(32)
-    elif value == types.float64:
-        signature, target = types.int64(types.float64), ir.IntType(64)
-    else:
+def _same_bits(typingctx, value):
+    """``value``'s bit pattern read as the other type of its width: an int32
+    or int64 as a float32 or float64, and the reverse."""
+    if value not in _SAME_WIDTH:
         return None
+    target = _SAME_WIDTH[value]
 
     def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], target)
+        return builder.bitcast(args[0], context.get_value_type(target))
 
-    return signature, codegen
+    return target(value), codegen
 
 
 #: ln 2 to 45 digits, so that the low part of its split is exact in float64.
@@ -118,8 +103,8 @@ def _constants(dtype, n_exp_terms, n_log_terms, ln2_high_bits):
         # ln 2 as the nearest float and the rest.
         ln2=cast(float(_LN2)),
         ln2_rest=cast(float(_LN2 - Decimal(float(cast(float(_LN2)))))),
-        # The significand's bits, and the exponent field of 1.0.
         cast=cast,
+        # The significand's bits, and the exponent field of 1.0.
         n_mantissa=info.nmant,
         mantissa_mask=(1 << info.nmant) - 1,
         exponent_of_one=(info.maxexp - 1) << info.nmant,
@@ -180,7 +165,7 @@ def _exp(x):
         p = zero
         for term in terms:
             p = p * r + term
-        two_to_k = _bits_as_float(to_bits(k * unit + bias))
+        two_to_k = _same_bits(to_bits(k * unit + bias))
         y = p * two_to_k if x >= lowest else zero
         return x if np.isnan(x) else y
 
@@ -249,9 +234,9 @@ def _log_positive(x):
         # x = 2**k m with m in [1/sqrt 2, sqrt 2): log x = k ln 2 + log1p(m - 1),
         # m - 1 exact; m near 1, not 2, for x just below a power of two, or
         # k ln 2 and log1p(m - 1) would cancel.
-        bits = _float_as_bits(x)
+        bits = _same_bits(x)
         k = cast((bits >> n_mantissa) - offset)
-        m = _bits_as_float(to_bits((bits & mask) | of_one))
+        m = _same_bits(to_bits((bits & mask) | of_one))
         high = m > sqrt2
         m = m * half if high else m
         k = k + one if high else k
