@@ -39,12 +39,6 @@ _GEMM = types.ExternalFunction("numba_xxgemm", types.intc(
 
 _NO, _YES = ord("n"), ord("t")
 
-#: Blocks (of columns, rows or parameters) start on multiples of this many
-#: elements (one AVX-512 register of float32), so that no thread starts
-#: mid-vector.
-BLOCK_ALIGN = 16
-
-
 @jit
 def leading_dimension(a):
     """Elements between the starts of consecutive rows of a row-major matrix."""
@@ -95,13 +89,3 @@ def matmul(a, b, out, trans_a, trans_b, beta, start, stop):
         _call_gemm(*args, _ONE_ZERO_32)
     else:
         _call_gemm(*args, _ONE_ZERO_64)
-
-
-@jit
-def block_range(n, block, n_blocks, align=BLOCK_ALIGN):
-    """``(start, stop)`` of block ``block`` of ``n_blocks`` near-equal parts of
-    ``range(n)``, each starting on a multiple of ``align``."""
-    per_block = -(-n // n_blocks)
-    per_block = -(-per_block // align) * align
-    start = min(block * per_block, n)
-    return start, min(start + per_block, n)

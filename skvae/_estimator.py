@@ -140,11 +140,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Continue from the fitted parameters when ``fit`` is called again.
     n_jobs : int, default=None
         Threads that share each large matrix product, the Adam update and the
-        likelihood, in training and inference. ``None`` means 1: serial
-        kernels, with BLAS threading the products as it is set to. ``-1``
-        means all of numba's threads (``numba.get_num_threads()``), ``-2``
-        all but one. These are numba's threads, not joblib's: a joblib
-        backend does not change them. See Notes before using more than one.
+        likelihood, in training and inference. ``None`` lets skvae choose:
+        every numba thread when numba's threading layer is TBB (install
+        ``skvae[tbb]``), else 1. ``1`` means serial kernels, with BLAS
+        threading the large products as it is set to; ``-1`` all of numba's
+        threads (``numba.get_num_threads()``), ``-2`` all but one. Small
+        products run on one thread whatever the setting. These are numba's
+        threads, not joblib's; inside a joblib worker numba has as many
+        threads as joblib gives the worker. See Notes.
 
     Attributes
     ----------
@@ -184,16 +187,20 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     Threads: with ``n_jobs`` above one and called from the main thread,
     training and inference split each large matrix product, the Adam
-    update and the likelihood into ``n_jobs`` blocks
-    run by numba's threads, BLAS held to one thread meanwhile: one epoch of
-    an MNIST-sized network took 0.82-0.85x the time of the serial kernels
-    with two cores (float32). numba's threads
-    here are GNU OpenMP's, which has costs outside skvae: a process forked
-    (``multiprocessing`` with the "fork" start method) after they started
-    is terminated at its next parallel launch, so such children run
-    serially; and PyTorch, when first loaded after them, ran its threaded
-    operations 1.3-4x slower in the same process. Called from another
-    thread, fits and transforms run serially whatever ``n_jobs`` says.
+    update and the likelihood into ``n_jobs`` blocks run by numba's
+    threads, BLAS held to one thread meanwhile; work too small to gain from
+    a second thread (every product of a network of a few hundred units on
+    100-row minibatches) runs on one thread, BLAS's included, so that two
+    small fits side by side do not slow each other down. Called from
+    another thread (a dask worker's, say), fits and transforms run serially
+    whatever ``n_jobs`` says. The default uses threads only on numba's TBB
+    layer (``pip install "skvae[tbb]"``), which is safe under ``fork``:
+    numba's other layer here, GNU OpenMP, terminates a process forked
+    (``multiprocessing`` with the "fork" start method) after its threads
+    started at the child's first parallel launch, skvae's or any other
+    numba code's, and its waiting threads spin, so an MNIST-sized fit with
+    ``n_jobs=-1`` beside a busy process ran 3x slower than on one thread
+    (docs/performance.rst). skvae itself runs serially in such a child.
     The same ``random_state`` gives bit-identical results for the same
     thread settings (``n_jobs``, and BLAS's threads, which
     ``threadpoolctl`` sets); with others, matrix products may add their

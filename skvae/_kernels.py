@@ -9,15 +9,16 @@ no stored pre-activations.
 
 The dense-layer kernels come in pairs: a serial one, and a ``_threads`` twin
 that runs the same ``*_block`` function on each of ``n_blocks`` blocks in
-numba's threads; :func:`dense_layer` and :func:`dense_gradients`
-choose between them.
+numba's threads; :func:`dense_layer` and :func:`dense_gradients` run the
+one that ``_threads`` chooses.
 """
 
 import numpy as np
 from numba import prange
 
-from ._blas import block_range, matmul
+from ._blas import matmul
 from ._config import jit, jit_threads
+from ._threads import backward_blocks, block_range, forward_blocks, hold_blas_for
 from ._vector_math import softplus
 
 IDENTITY, TANH, RELU, SOFTPLUS, LEAKY_RELU = 0, 1, 2, 3, 4
@@ -86,55 +87,23 @@ def dense_forward_threads(a_in, weight, bias, activation, out, n_blocks, by_rows
 
 
 def dense_layer(a_in, weight, bias, activation, out, n_blocks=1):
-    """out = activation(a_in @ weight + bias), each part where it runs fastest.
+    """out = activation(a_in @ weight + bias), on up to ``n_blocks`` threads
+    as ``_threads.forward_blocks`` decides.
 
-    numba's ``np.tanh`` is a scalar libm call (13 ns per element measured
-    here), numpy's is a SIMD loop (0.5 ns in float32, 2.3 ns in float64), so
-    tanh is applied by numpy after the kernel's product and bias (skvae's
-    own vectorizable tanh, 0.62 ns in float32, fused into the threaded
-    blocks made a float32 epoch of W slower). With ``n_blocks > 1`` the
-    product and the rest of the kernel are split between that many threads
-    (see :func:`blocks_for`): by columns, or by rows for products with at
-    least ``ROW_SPLIT_ROWS`` rows.
+    tanh is applied by numpy after the kernel's product and bias: numba's
+    ``np.tanh`` is a scalar libm call and numpy's a SIMD loop, and skvae's
+    own vectorizable tanh fused into the threaded blocks made a float32
+    epoch of W slower (docs/performance.rst).
     """
     kernel_activation = IDENTITY if activation == TANH else activation
-    if a_in.shape[1] < MIN_SPLIT_INNER:
-        n_blocks = 1
-    by_rows = out.shape[0] >= ROW_SPLIT_ROWS
-    split_size = out.shape[0] if by_rows else out.shape[1]
-    n_blocks = blocks_for(a_in.shape[0] * weight.size, split_size, n_blocks)
+    n_blocks, by_rows = forward_blocks(a_in.shape[0], a_in.shape[1], weight.shape[1], n_blocks)
     if n_blocks > 1:
         dense_forward_threads(a_in, weight, bias, kernel_activation, out, n_blocks, by_rows)
     else:
+        hold_blas_for(a_in.shape[0] * weight.size)
         dense_forward(a_in, weight, bias, kernel_activation, out)
     if activation == TANH:
         np.tanh(out, out=out)
-
-
-#: Products below this many multiply-adds per thread stay on one thread: a
-#: parallel launch costs about 2 microseconds (omp layer, measured here),
-#: as much as 100k multiply-adds. Splitting W's 20 x 500 and 500 x 40
-#: products too changed its epoch by less than the noise.
-MIN_WORK_PER_THREAD = 1 << 17
-#: A forward product with fewer inner terms than this stays on one thread:
-#: it is bound by writing its output, not by arithmetic. W's 20 -> 500
-#: decoder layer took 27 us split in two column blocks against 21 on one
-#: thread, and numpy's tanh after it took longer over a block another core
-#: wrote (36 us per layer on one thread against 64 split).
-MIN_SPLIT_INNER = 64
-#: A forward product with at least this many rows (inference's chunks of
-#: up to 4096 rows, never a training minibatch of usual size) is split by
-#: rows, each thread computing whole rows: ``transform`` of 60000 rows of W
-#: took 0.27 s against 0.31 s split by columns (in-process A/B, 8 rounds).
-ROW_SPLIT_ROWS = 1024
-#: No block has fewer columns (or rows) than this.
-MIN_BLOCK_COLUMNS = 16
-
-
-def blocks_for(work, n_cols, n_blocks):
-    """How many blocks of ``n_cols`` columns (or rows) a product of ``work``
-    multiply-adds is worth."""
-    return max(1, min(n_blocks, work // MIN_WORK_PER_THREAD, n_cols // MIN_BLOCK_COLUMNS))
 
 
 @jit
@@ -226,21 +195,16 @@ def dense_backward_threads(a_in, weight, grad_out, grad_weight, grad_bias, grad_
 
 def dense_gradients(a_in, weight, grad_out, grad_weight, grad_bias, grad_in, in_activation,
                     n_blocks=1):
-    """:func:`dense_backward` on up to ``n_blocks`` threads (see :func:`blocks_for`);
-    with an input gradient, half of them (rounded down) take the weight gradient."""
-    work = a_in.shape[0] * weight.size
-    if n_blocks > 1 and work >= MIN_WORK_PER_THREAD:
-        if grad_in.shape[0] == 0:
-            n_weight, n_in = blocks_for(work, grad_weight.shape[0], n_blocks), 0
-        else:
-            half = n_blocks // 2
-            n_weight = blocks_for(work, grad_weight.shape[0], half)
-            n_in = blocks_for(work, grad_in.shape[1], n_blocks - half)
-        if n_weight + n_in > 1:
-            dense_backward_threads(a_in, weight, grad_out, grad_weight, grad_bias, grad_in,
-                                   in_activation, n_weight, n_in)
-            return
-    dense_backward(a_in, weight, grad_out, grad_weight, grad_bias, grad_in, in_activation)
+    """:func:`dense_backward` on up to ``n_blocks`` threads, as
+    ``_threads.backward_blocks`` decides."""
+    split = backward_blocks(a_in.shape[0], weight.shape[0], weight.shape[1],
+                            grad_in.shape[0] > 0, n_blocks)
+    if split is None:
+        hold_blas_for(a_in.shape[0] * weight.size)
+        dense_backward(a_in, weight, grad_out, grad_weight, grad_bias, grad_in, in_activation)
+    else:
+        dense_backward_threads(a_in, weight, grad_out, grad_weight, grad_bias, grad_in,
+                               in_activation, *split)
 
 
 @jit

@@ -35,10 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import prange
 
-from ._blas import block_range
 from ._column_stats import column_variances
 from ._config import jit, jit_inline, jit_threads
 from ._latent import LOG_2PI
+from ._threads import block_range, row_blocks, run_blocks
 from ._vector_math import (
     exp_bounded,
     exp_nonpositive,
@@ -53,27 +53,12 @@ from ._vector_math import (
 
 # -- Bernoulli: data in [0, 1], decoder outputs logits ----------------------
 # One pass per row computes softplus(l) - x*l and sigmoid(l) - x from one
-# exp(-|l|), with the vectorizable math of _vector_math: 87 microseconds for
-# W's 100 x 784 float32 minibatch on one thread, against 188 for numpy's SIMD
-# exp and log1p with numba loops around them. Rows are split between threads.
-#: A likelihood's rows stay on one thread below this many elements per thread.
-MIN_ELEMENTS_PER_THREAD = 1 << 14
-
-
-def row_blocks(out, n_blocks):
-    """How many row blocks of ``out`` the likelihood kernels are worth."""
-    return max(1, min(n_blocks, out.size // MIN_ELEMENTS_PER_THREAD, out.shape[0]))
-
-
+# exp(-|l|), with the vectorizable math of _vector_math. Rows are split
+# between threads as ``_threads.row_blocks`` decides.
 def run_by_rows(block_kernel, threads_kernel, out, n_blocks, *args):
-    """``block_kernel(*args, block, n_blocks)`` over the rows of ``out``: on
-    one thread, or as ``threads_kernel(*args, n_blocks)`` when the rows are
-    worth splitting (see :func:`row_blocks`)."""
-    n_blocks = row_blocks(out, n_blocks)
-    if n_blocks > 1:
-        threads_kernel(*args, n_blocks)
-    else:
-        block_kernel(*args, 0, 1)
+    """``block_kernel(*args, block, n_blocks)`` over the rows of ``out``, on
+    as many threads as ``_threads.row_blocks`` gives them."""
+    run_blocks(block_kernel, threads_kernel, row_blocks(out, n_blocks), *args)
 
 
 @jit

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from skvae import _kernels as kernels
-from skvae import _likelihoods as likelihoods
+from skvae import _threads
 from skvae._kernels import ACTIVATIONS
 from skvae._likelihoods import LIKELIHOODS
 from skvae._network import NetworkLayout
@@ -118,10 +117,10 @@ def test_gradient_split_between_threads_matches_central_differences(
         likelihood, activation, monkeypatch):
     """Every product split into column (and row) blocks, one of them ragged,
     and the likelihood's rows split too (the Bernoulli's)."""
-    monkeypatch.setattr(kernels, "MIN_WORK_PER_THREAD", 1)
-    monkeypatch.setattr(kernels, "MIN_BLOCK_COLUMNS", 1)
-    monkeypatch.setattr(kernels, "MIN_SPLIT_INNER", 1)
-    monkeypatch.setattr(likelihoods, "MIN_ELEMENTS_PER_THREAD", 1)
+    monkeypatch.setattr(_threads, "MIN_WORK_PER_THREAD", 1)
+    monkeypatch.setattr(_threads, "MIN_BLOCK_COLUMNS", 1)
+    monkeypatch.setattr(_threads, "MIN_SPLIT_INNER", 1)
+    monkeypatch.setattr(_threads, "MIN_ELEMENTS_PER_THREAD", 1)
     p = {"hidden": (40, 18), "n_latent": 3, "n_draws": 2, "n_rows": 4, "n_features": 20,
          "likelihood": likelihood, "activation": activation, "beta": 1.0, "l2": 0.3,
          "min_variance": 0.1, "kl_estimator": "analytic", "objective": "elbo", "seed": 5}

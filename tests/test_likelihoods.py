@@ -6,6 +6,7 @@ from scipy import integrate, stats
 from scipy.special import expit
 
 from skvae import _likelihoods as likelihoods
+from skvae import _threads
 from skvae._column_stats import column_stats
 from skvae._likelihoods import LIKELIHOODS, in_place_target
 
@@ -308,7 +309,7 @@ def test_kernels_split_by_rows_equal_the_one_block_results(monkeypatch, dtype, l
     """Rows split between three threads (ragged blocks of 50 decoder rows)
     give exactly the one-thread results; every output starts as NaN, so a
     block left out shows."""
-    monkeypatch.setattr(likelihoods, "MIN_ELEMENTS_PER_THREAD", 1)
+    monkeypatch.setattr(_threads, "MIN_ELEMENTS_PER_THREAD", 1)
     x, out = rows(likelihood, 25, 2, 7, seed=4)
     x, out = x.astype(dtype), out.astype(dtype)
     lik = LIKELIHOODS[likelihood]
@@ -320,7 +321,7 @@ def test_kernels_split_by_rows_equal_the_one_block_results(monkeypatch, dtype, l
         lik.log_density(x, out, 0.0, log_p, np.empty_like(out), n_blocks)
         lik.mean(out, 0.0, mean, n_blocks)
         results.append((grad, row_nll, log_p, mean))
-    assert likelihoods.row_blocks(out, 3) == 3
+    assert _threads.row_blocks(out, 3) == 3
     for serial, threaded in zip(*results):
         np.testing.assert_array_equal(threaded, serial)
     rtol = 1e-6 if dtype == np.float32 else 1e-13

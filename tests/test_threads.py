@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skvae import VAETransformer, _threads
 from skvae import _kernels as kernels
-from skvae import _likelihoods as likelihoods
-from skvae._blas import BLOCK_ALIGN, block_range, matmul
+from skvae._blas import matmul
 from skvae._kernels import (
     ACTIVATIONS,
     IDENTITY,
@@ -25,6 +24,7 @@ from skvae._kernels import (
     dense_forward_threads,
 )
 from skvae._optimizers import adam_update, adam_update_threads
+from skvae._threads import BLOCK_ALIGN, block_range
 
 from . import reference as ref
 
@@ -134,7 +134,7 @@ def test_kernel_threads_hold_the_blas_of_the_kernels_gemm_without_scikit_learn()
     # numba's (25x slower products, measured here).
     code = """
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 from skvae import _threads
 from skvae._kernels import IDENTITY, dense_forward_threads
 a, w, b = np.ones((4, 64)), np.ones((64, 64)), np.zeros(64)
@@ -149,11 +149,12 @@ assert len(inside) >= 2 and set(inside.values()) == {1}, inside
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
 
 
-@pytest.mark.parametrize(("n_jobs", "expected"), [(None, 1), (1, 1), (3, 3), (-1, "all"),
+@pytest.mark.parametrize(("n_jobs", "expected"), [(None, "auto"), (1, 1), (3, 3), (-1, "all"),
                                                   (-2, "all but one")])
 def test_n_jobs_resolves_like_scikit_learn(n_jobs, expected):
     n = numba.get_num_threads()
-    expected = {"all": n, "all but one": max(1, n - 1)}.get(expected, expected)
+    auto = n if numba.threading_layer() == "tbb" else 1
+    expected = {"all": n, "all but one": max(1, n - 1), "auto": auto}.get(expected, expected)
     before = blas_threads()
     with _threads.kernel_threads(n_jobs) as n_blocks:
         assert n_blocks == expected
@@ -198,10 +199,10 @@ def test_kernel_threads_stay_serial_on_the_slow_workqueue_layer(monkeypatch):
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_fits_with_and_without_threads_agree(monkeypatch):
-    monkeypatch.setattr(kernels, "MIN_WORK_PER_THREAD", 1)  # split even these small products
-    monkeypatch.setattr(kernels, "MIN_SPLIT_INNER", 1)
-    monkeypatch.setattr(kernels, "ROW_SPLIT_ROWS", 64)  # inference by rows, training not
-    monkeypatch.setattr(likelihoods, "MIN_ELEMENTS_PER_THREAD", 1)
+    monkeypatch.setattr(_threads, "MIN_WORK_PER_THREAD", 1)  # split even these small products
+    monkeypatch.setattr(_threads, "MIN_SPLIT_INNER", 1)
+    monkeypatch.setattr(_threads, "ROW_SPLIT_ROWS", 64)  # inference by rows, training not
+    monkeypatch.setattr(_threads, "MIN_ELEMENTS_PER_THREAD", 1)
     X = (np.random.default_rng(4).random((300, 64)) < 0.3).astype(float)
     kw = {"n_latent": 3, "hidden_layer_sizes": (80,), "likelihood": "bernoulli",
           "batch_size": 50, "max_iter": 3, "random_state": 0}
@@ -212,3 +213,122 @@ def test_fits_with_and_without_threads_agree(monkeypatch):
         data = X if method != "inverse_transform" else serial.transform(X)
         np.testing.assert_allclose(getattr(threaded, method)(data),
                                    getattr(serial, method)(data), rtol=1e-7, atol=1e-9)
+
+
+def recorded_blas_threads(monkeypatch):
+    """BLAS's thread count at each serial product of the dense layers, in order."""
+    seen = []
+    for name in ("dense_forward", "dense_backward"):
+        kernel = getattr(kernels, name)
+
+        def spy(*args, kernel=kernel):
+            seen.append(min(blas_threads().values()))
+            return kernel(*args)
+
+        monkeypatch.setattr(kernels, name, spy)
+    return seen
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_small_products_run_on_one_blas_thread_large_ones_on_blas_s_own(monkeypatch, n_jobs):
+    # Below MIN_WORK_PER_THREAD multiply-adds per thread a second thread
+    # gains nothing, and waiting BLAS threads spin against any other busy
+    # process: whatever BLAS was set to, such products run on one thread.
+    seen = recorded_blas_threads(monkeypatch)
+    rng = np.random.default_rng(5)
+    before = blas_threads()
+    with threadpool_limits(2, user_api="blas"), _threads.kernel_threads(n_jobs) as n_blocks:
+        for n_in, n_out in [(64, 128), (800, 800)]:  # 0.8M and 64M multiply-adds
+            a, w = rng.normal(size=(100, n_in)), rng.normal(size=(n_in, n_out))
+            kernels.dense_layer(a, w, np.zeros(n_out), IDENTITY, np.empty((100, n_out)),
+                                n_blocks)
+    assert blas_threads() == before
+    if n_blocks == 1:  # the large product too ran serially, on BLAS's two threads
+        assert seen == [1, 2]
+    else:  # the large product ran in numba's blocks, each a one-thread gemm
+        assert seen == [1]
+        assert set(blas_threads_inside_blocks(n_blocks).values()) == {1}
+
+
+def blas_threads_inside_blocks(n_blocks):
+    with _threads.kernel_threads(n_blocks):
+        return blas_threads()
+
+
+def test_the_cut_offs_keep_small_networks_serial_and_split_w():
+    # digits (100 x 64 -> 128) and a 50-column table stay on one thread;
+    # W's 784 x 500 layers are split between two.
+    for n_in, n_out in [(64, 128), (50, 128), (128, 64), (20, 500), (500, 40)]:
+        assert _threads.forward_blocks(100, n_in, n_out, 2) == (1, False)
+        if n_in * n_out < 20_000:
+            assert _threads.backward_blocks(100, n_in, n_out, True, 2) is None
+    # its two 2M-multiply-add gradient products, one per thread
+    assert _threads.backward_blocks(100, 500, 40, True, 2) == (1, 1)
+    assert _threads.forward_blocks(100, 784, 500, 2) == (2, False)
+    assert _threads.backward_blocks(100, 784, 500, True, 2) == (1, 1)
+    assert _threads.backward_blocks(100, 784, 500, False, 2) == (2, 0)
+    assert _threads.forward_blocks(4096, 64, 128, 2) == (2, True)  # inference chunks
+    assert _threads.parameter_blocks(50_000, 2) == 1
+    assert _threads.parameter_blocks(815_824, 2) == 2
+    assert _threads.row_blocks(np.empty((100, 128)), 2) == 1
+    assert _threads.row_blocks(np.empty((100, 784)), 2) == 2
+
+
+def _threads_in_a_joblib_worker():
+    from skvae import _threads
+
+    with _threads.kernel_threads(None) as auto, _threads.kernel_threads(-1) as every:
+        return auto, every, numba.get_num_threads()
+
+
+def test_a_joblib_worker_gets_its_share_of_the_cores():
+    # joblib's workers get NUMBA_NUM_THREADS = cores // n_jobs, so a search
+    # with n_jobs=2 does not run 2 x cores threads.
+    from joblib import Parallel, cpu_count, delayed
+
+    share = max(1, cpu_count() // 2)
+    results = Parallel(n_jobs=2)(delayed(_threads_in_a_joblib_worker)() for _ in range(2))
+    for auto, every, numba_threads in results:
+        assert numba_threads == share
+        assert every == share
+        assert auto in (1, share)
+
+
+def _fit_in_child(queue):
+    X = np.random.default_rng(0).random((300, 1024))
+    vae = VAETransformer(n_latent=2, hidden_layer_sizes=(1024,), batch_size=100, max_iter=1,
+                         random_state=0, n_jobs=2, likelihood="bernoulli").fit(X)
+    queue.put(vae.n_iter_)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_process_forked_after_threads_ran_can_fit():
+    import multiprocessing
+
+    dense_forward_threads(*[np.ones((2, 2))] * 2, np.ones(2), IDENTITY, np.empty((2, 2)), 2)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_fit_in_child, args=(queue,))
+    child.start()
+    child.join(300)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == 1
+
+
+@pytest.mark.parametrize("layer", ["omp", "tbb"])
+def test_the_default_uses_threads_on_tbb_only(layer):
+    code = f"""
+import numba
+from skvae import _threads
+assert _threads.threading_layer() == {layer!r}, _threads.threading_layer()
+with _threads.kernel_threads(None) as n_blocks:
+    pass
+expected = numba.get_num_threads() if {layer!r} == "tbb" else 1
+assert n_blocks == expected, (n_blocks, expected)
+"""
+    env = {**os.environ, "NUMBA_THREADING_LAYER": layer}
+    if layer == "tbb" and subprocess.run(
+            [sys.executable, "-c", "from skvae import _threads; "
+             "assert _threads._layer_loads('tbb')"], env=env).returncode != 0:
+        pytest.skip("numba's TBB layer is not installed (pip install tbb)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300, env=env)
