@@ -8,21 +8,17 @@ cached with the kernels and needs nothing beyond numba and scipy.
 
 Arrays are row-major (C order) with unit stride along a row; a row-major
 matrix is the column-major matrix of its transpose, so ``C = A @ B`` is asked
-of gemm as ``C.T = B.T @ A.T`` with the operands swapped.
-
-Measured on W's three largest products (float32, 2 cores, OpenBLAS held to
-one thread): two threads each computing half of the output's columns ran at
-185-197 GFLOP/s, OpenBLAS's own two threads on the whole product at 166-178,
-and one thread at 101-112.
+of gemm as ``C.T = B.T @ A.T`` with the operands swapped. How a product
+is split, and on how many threads, is ``_threads``' decision.
 """
 
+import numba
 import numpy as np
 
 # The BLAS that numba_xxgemm calls, loaded now rather than at the first
 # product, so that threadpoolctl finds it when _threads first looks and can
-# hold it to one thread. Left with its own threads under numba's, it made
-# each product 25x slower (measured here, in a process without
-# scikit-learn, which loads it too).
+# hold its threads: left with its own threads under numba's, the two pools
+# fight for the cores (docs/performance.rst).
 import scipy.linalg.cython_blas  # noqa: F401
 from numba import types
 
@@ -89,3 +85,17 @@ def matmul(a, b, out, trans_a, trans_b, beta, start, stop):
         _call_gemm(*args, _ONE_ZERO_32)
     else:
         _call_gemm(*args, _ONE_ZERO_64)
+
+
+def _matmul_python(a, b, out, trans_a, trans_b, beta, start, stop):
+    """:func:`matmul` in numpy, for running the kernels as Python (under
+    ``NUMBA_DISABLE_JIT=1``, where numba's gemm cannot be called)."""
+    op_a = a.T if trans_a else a
+    op_b = (b.T if trans_b else b)[:, start:stop]
+    block = out[:, start:stop]
+    product = op_a @ op_b
+    block[...] = product + beta * block if beta != 0.0 else product
+
+
+if numba.config.DISABLE_JIT:
+    matmul = _matmul_python  # noqa: F811

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._likelihoods import LIKELIHOODS
+
 #: The only type a skvae model file may contain beyond what skops trusts.
 TRUSTED_TYPES = ["skvae._estimator.VAETransformer"]
 
@@ -105,7 +107,7 @@ def build_parser():
     fit.add_argument("--key", help="the array to use from a .npz file")
     fit.add_argument("--n-latent", type=int, default=2)
     fit.add_argument("--hidden", default="128,64", help="hidden widths (default 128,64)")
-    fit.add_argument("--likelihood", choices=["gaussian", "bernoulli"], default="gaussian")
+    fit.add_argument("--likelihood", choices=sorted(LIKELIHOODS), default="gaussian")
     fit.add_argument("--max-iter", type=int, default=200)
     fit.add_argument("--early-stopping", action="store_true")
     fit.add_argument("--random-state", type=int)

@@ -23,19 +23,12 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._column_stats import column_stats
+from ._inference import ROW_BUDGET, decode_rows, encode_rows, iwae_rows, map_rows, score_rows
 from ._kernels import ACTIVATIONS
 from ._likelihoods import LIKELIHOODS
+from ._model import VAEModel
 from ._optimizers import OPTIMIZERS
-from ._sgvb import (
-    ROW_BUDGET,
-    VAEModel,
-    decode_rows,
-    encode_rows,
-    iwae_rows,
-    map_rows,
-    score_rows,
-)
-from ._training import Trainer, TrainingOptions
+from ._training import Trainer, TrainingOptions, stop_message
 
 
 class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -372,7 +365,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         n_iter = 0 if fresh else self.n_iter_
         trainer = Trainer(model, optimizer, X, train_rows, val_rows, rng, options)
         history = trainer.run(first_epoch=n_iter + 1)
-        if not incremental and len(history.losses) == self.max_iter and not history.converged:
+        if history.stopped_by is not None:
+            warnings.warn(stop_message(history), ConvergenceWarning, stacklevel=4)
+        elif not incremental and len(history.losses) == self.max_iter and not history.converged:
             warnings.warn(f"Stopped at max_iter={self.max_iter} epochs before the loss "
                           "converged.", ConvergenceWarning, stacklevel=4)
 
@@ -424,9 +419,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             rng = _generator(self.random_state)
             layout = VAEModel.layout_for(arch)
             theta = layout.initialize(rng, X.dtype)
-            n_out = layout.decoder_shapes[-1][1]
             likelihood = LIKELIHOODS[arch["likelihood"]]
-            theta[-n_out:] = likelihood.output_bias(X, stats, arch["min_variance"])
+            layout.output_bias(theta)[:] = likelihood.output_bias(X, stats, arch["min_variance"])
         else:
             rng = copy.deepcopy(self._rng)
             theta = self._theta.copy()

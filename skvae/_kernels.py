@@ -34,17 +34,15 @@ LEAKY_SLOPE = 0.01
 def activate_columns(out, bias, activation, start, stop):
     """out[:, start:stop] = activation(out[:, start:stop] + bias[start:stop]).
 
-    The loops run over slices from 0, never over ``range(start, stop)``: an
+    tanh is not among them: :func:`dense_layer` applies it with numpy. The
+    loops run over slices from 0, never over ``range(start, stop)``: an
     index that might be negative stops LLVM from vectorizing (numba wraps
     negative indices around).
     """
     b = bias[start:stop]
     for i in range(out.shape[0]):
         row = out[i, start:stop]
-        if activation == TANH:
-            for j in range(row.shape[0]):
-                row[j] = np.tanh(row[j] + b[j])
-        elif activation == RELU:
+        if activation == RELU:
             for j in range(row.shape[0]):
                 row[j] = max(row[j] + b[j], 0.0)
         elif activation == SOFTPLUS:
@@ -133,9 +131,8 @@ def weight_gradient_block(a_in, grad_out, grad_weight, grad_bias, block, n_block
     """Block ``block`` of grad_weight = a_in.T @ grad_out and grad_bias = column sums of grad_out.
 
     The weight gradient is split by rows: its products have only as many
-    inner terms as the minibatch has rows, and split by rows they ran at
-    230-250 GFLOP/s on two threads against 185 split by columns (W's
-    784 x 500 and 500 x 784 weight gradients, float32).
+    inner terms as the minibatch has rows, and ran faster split by rows
+    than by columns (docs/performance.rst).
     """
     first, last = block_range(grad_weight.shape[0], block, n_blocks)
     matmul(a_in[:, first:last], grad_out, grad_weight[first:last], True, False, 0.0, 0,
@@ -182,8 +179,8 @@ def dense_backward_threads(a_in, weight, grad_out, grad_weight, grad_bias, grad_
     once: the weight gradient split by rows, the input gradient by columns.
 
     The two products are independent, so with two threads each takes one
-    whole product: 0.65 ms against 0.70 for each split in halves one after
-    the other (W's 500 x 784 decoder layer, float32, microbenchmark).
+    whole product, which ran faster than splitting each in halves one after
+    the other.
     """
     for task in prange(n_weight_blocks + n_in_blocks):
         if task < n_weight_blocks:

@@ -44,6 +44,10 @@ class NetworkLayout:
         self._weight_slices = [slice(a, b) for a, b in pairwise(w_start)]
         self._bias_slices = [slice(a, b) for a, b in pairwise(b_start)]
 
+    def output_bias(self, flat):
+        """The view of ``flat`` holding the decoder's last bias (its outputs' offsets)."""
+        return flat[self._bias_slices[-1]]
+
     @property
     def n_encoder_layers(self):
         return len(self.encoder_shapes)
@@ -94,8 +98,8 @@ def backward(layers, grads, activation, x, buffers, grad_buffers, grad_out, grad
     """Backpropagate ``grad_out`` (at the stack's output) through the stack.
 
     Writes the parameter gradients into ``grads`` (views like ``layers``) and
-    the gradient with respect to ``x`` into ``grad_x`` (pass an array with no
-    rows to skip it). ``grad_out`` and ``grad_buffers`` are overwritten.
+    the gradient with respect to ``x`` into ``grad_x`` (an array with no rows
+    to skip it). ``grad_out`` and ``grad_buffers`` are overwritten.
     Each layer's input gradient leaves its kernel already multiplied by the
     derivative of the activation below, so every layer starts from the
     gradient at its pre-activation.

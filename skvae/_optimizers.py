@@ -11,9 +11,8 @@ from numba import prange
 from ._config import jit, jit_threads
 from ._threads import block_range, parameter_blocks, run_blocks
 
-# Scalars are cast to the buffer's dtype, so float32 updates stay float32:
-# measured on an 834k-parameter float32 buffer, Adam went from 3.37 to 1.67 ms
-# per step.
+# Scalars are cast to the buffer's dtype, so float32 updates stay float32
+# (a float64 scalar would make every operation float64).
 
 
 @jit

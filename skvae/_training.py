@@ -12,14 +12,14 @@ once the monitored value has not improved by ``tol`` for
 import signal
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
+from ._inference import score_rows
+from ._model import Workspace
+from ._objective import sgvb_loss_gradient
 from ._progress import report
-from ._sgvb import Workspace, score_rows, sgvb_loss_gradient
 from ._threads import kernel_threads
 
 
@@ -50,8 +50,10 @@ class TrainingHistory:
     validation_scores: list | None = None
     best_validation_score: float | None = None
     converged: bool = False
-    interrupted: bool = False
-    diverged: bool = False
+    #: None, or why training stopped early: "interrupted" or "diverged",
+    #: with the parameters of ``last_complete_epoch`` kept.
+    stopped_by: str | None = None
+    last_complete_epoch: int = 0
 
 
 class Trainer:
@@ -95,10 +97,8 @@ class Trainer:
         if interrupt.raised or not (np.isfinite(loss) and np.isfinite(model.theta).all()):
             model.theta[:] = snapshot[0]
             self.optimizer.set_state(snapshot[1])
-            history.interrupted = interrupt.raised
-            history.diverged = not interrupt.raised
-            warnings.warn(_stop_message(epoch, interrupt.raised), ConvergenceWarning,
-                          stacklevel=6)
+            history.stopped_by = "interrupted" if interrupt.raised else "diverged"
+            history.last_complete_epoch = epoch - 1
             return False
         history.losses.append(float(loss))
         value = loss
@@ -122,12 +122,14 @@ class Trainer:
         return True
 
 
-def _stop_message(epoch, interrupted):
-    kept = f"kept the parameters of the last complete epoch ({epoch - 1})"
-    if interrupted:
-        return (f"Training interrupted in epoch {epoch}; {kept}. Fit again with "
+def stop_message(history):
+    """The warning for a training run that ``history.stopped_by`` stopped early."""
+    epoch = history.last_complete_epoch
+    kept = f"kept the parameters of the last complete epoch ({epoch})"
+    if history.stopped_by == "interrupted":
+        return (f"Training interrupted in epoch {epoch + 1}; {kept}. Fit again with "
                 "warm_start=True to continue.")
-    return (f"Training diverged in epoch {epoch}: the loss or the parameters became "
+    return (f"Training diverged in epoch {epoch + 1}: the loss or the parameters became "
             f"non-finite. Training stopped and {kept}. Lower learning_rate_init, or "
             "check the scale of X.")
 

@@ -16,14 +16,13 @@ Written from the documented conventions only, sharing no code with skvae:
 Everything is computed in float64, slowly and obviously.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 from scipy import stats
 from scipy.special import expit, gammaln, log_expit, logsumexp
-
-N_OUTPUTS = {"bernoulli": 1, "continuous_bernoulli": 1, "gaussian": 2, "gaussian_unit": 1,
-             "poisson": 1}
 
 ACTIVATIONS = {
     "tanh": np.tanh,
@@ -36,7 +35,7 @@ ACTIVATIONS = {
 
 def layer_shapes(n_features, n_latent, hidden, likelihood):
     enc = [n_features, *hidden, 2 * n_latent]
-    dec = [n_latent, *hidden[::-1], N_OUTPUTS[likelihood] * n_features]
+    dec = [n_latent, *hidden[::-1], LIKELIHOODS[likelihood].n_outputs * n_features]
     return list(pairwise(enc)), list(pairwise(dec))
 
 
@@ -73,35 +72,70 @@ def mlp(x, weights, biases, activation):
     return a, pre
 
 
+@dataclass(frozen=True)
+class Reference:
+    """One likelihood's reference: its decoder outputs per feature, its
+    log-density per element ``(x, out, n_features, min_variance)``, its mean
+    ``(out, n_features)``, and data in its support for the tests ``(rng,
+    shape)``."""
+
+    n_outputs: int
+    log_density: Callable
+    mean: Callable
+    data: Callable
+
+
+def _continuous_bernoulli_log_c(out):
+    # Loaiza-Ganem & Cunningham: C(lam) = 2 artanh(1 - 2 lam) / (1 - 2 lam)
+    lam = expit(out)
+    return np.log(2 * np.arctanh(1 - 2 * lam) / (1 - 2 * lam))
+
+
+def _gaussian(x, out, d, min_variance):
+    mean, var = out[:, :d], np.exp(np.minimum(out[:, d:], 50.0)) + min_variance
+    return -0.5 * (np.log(2 * np.pi * var) + (x - mean) ** 2 / var)
+
+
+def _continuous_bernoulli_mean(out, d):
+    lam = expit(out)
+    return lam / (2 * lam - 1) + 1 / (2 * np.arctanh(1 - 2 * lam))
+
+
+#: The reference of every likelihood, by the estimator's name for it.
+LIKELIHOODS = {
+    "bernoulli": Reference(
+        1, lambda x, out, d, v: x * log_expit(out) + (1 - x) * log_expit(-out),
+        lambda out, d: expit(out),
+        lambda rng, shape: rng.integers(0, 2, shape).astype(float)),
+    "continuous_bernoulli": Reference(
+        1, lambda x, out, d, v: (x * log_expit(out) + (1 - x) * log_expit(-out)
+                                 + _continuous_bernoulli_log_c(out)),
+        _continuous_bernoulli_mean,
+        lambda rng, shape: rng.random(shape)),
+    "gaussian": Reference(
+        2, _gaussian, lambda out, d: out[:, :d],
+        lambda rng, shape: rng.normal(size=shape)),
+    "gaussian_unit": Reference(
+        1, lambda x, out, d, v: -0.5 * (np.log(2 * np.pi) + (x - out) ** 2),
+        lambda out, d: out[:, :d],
+        lambda rng, shape: rng.normal(size=shape)),
+    "poisson": Reference(
+        1, lambda x, out, d, v: (x * np.minimum(out, 30.0) - np.exp(np.minimum(out, 30.0))
+                                 - gammaln(x + 1)),
+        lambda out, d: np.exp(np.minimum(out, 30.0)),
+        lambda rng, shape: rng.poisson(2.5, shape).astype(float)),
+}
+
+
 def log_likelihood(x, out, likelihood, min_variance):
     """log p(x|z) per decoder row; row r belongs to x[r % len(x)]."""
     xr = np.tile(np.asarray(x, dtype=np.float64), (out.shape[0] // len(x), 1))
-    if likelihood == "bernoulli":
-        return np.sum(xr * log_expit(out) + (1 - xr) * log_expit(-out), axis=1)
-    if likelihood == "continuous_bernoulli":
-        # Loaiza-Ganem & Cunningham: C(lam) = 2 artanh(1 - 2 lam) / (1 - 2 lam)
-        lam = expit(out)
-        log_c = np.log(2 * np.arctanh(1 - 2 * lam) / (1 - 2 * lam))
-        return np.sum(xr * log_expit(out) + (1 - xr) * log_expit(-out) + log_c, axis=1)
-    if likelihood == "poisson":
-        log_rate = np.minimum(out, 30.0)
-        return np.sum(xr * log_rate - np.exp(log_rate) - gammaln(xr + 1), axis=1)
-    d = xr.shape[1]
-    if likelihood == "gaussian_unit":
-        return np.sum(-0.5 * (np.log(2 * np.pi) + (xr - out) ** 2), axis=1)
-    mean, var = out[:, :d], np.exp(np.minimum(out[:, d:], 50.0)) + min_variance
-    return np.sum(-0.5 * (np.log(2 * np.pi * var) + (xr - mean) ** 2 / var), axis=1)
+    return np.sum(LIKELIHOODS[likelihood].log_density(xr, out, xr.shape[1], min_variance),
+                  axis=1)
 
 
 def decoder_mean(out, likelihood, n_features):
-    if likelihood == "bernoulli":
-        return expit(out)
-    if likelihood == "continuous_bernoulli":
-        lam = expit(out)
-        return lam / (2 * lam - 1) + 1 / (2 * np.arctanh(1 - 2 * lam))
-    if likelihood == "poisson":
-        return np.exp(np.minimum(out, 30.0))
-    return out[:, :n_features]
+    return LIKELIHOODS[likelihood].mean(out, n_features)
 
 
 def kl_standard_normal(mu, log_var):

@@ -109,3 +109,45 @@ def test_unknown_command_is_refused():
     with pytest.raises(SystemExit) as exc:
         main(["train"])
     assert exc.value.code == 2
+
+
+def test_sample_with_a_random_state_repeats_and_another_differs(tmp_path, capsys):
+    pytest.importorskip("skops")
+    data, model = tmp_path / "X.npy", tmp_path / "vae.skops"
+    np.save(data, np.random.default_rng(0).normal(size=(80, 3)))
+    main(["fit", str(data), "--output", str(model), "--hidden", "8", "--max-iter", "2",
+          "--random-state", "0"])
+    drawn = []
+    for seed in ("1", "1", "2"):
+        main(["sample", str(model), "--n-samples", "5", "--random-state", seed,
+              "--output", str(tmp_path / "S.npy")])
+        drawn.append(np.load(tmp_path / "S.npy"))
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+    assert not np.array_equal(drawn[0], drawn[2])
+
+
+def test_npz_with_several_arrays_needs_key_and_key_chooses(tmp_path, capsys):
+    pytest.importorskip("skops")
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    data, model = tmp_path / "both.npz", tmp_path / "vae.skops"
+    np.savez(data, train=X, other=np.zeros((2, 9)))
+    with pytest.raises(SystemExit, match=r"holds arrays .*choose one with --key"):
+        main(["fit", str(data), "--output", str(model)])
+    main(["fit", str(data), "--key", "train", "--output", str(model), "--hidden", "8",
+          "--max-iter", "2"])
+    assert "fitted on 60 x 3" in capsys.readouterr().out
+    main(["transform", str(model), str(data), "--key", "train",
+          "--output", str(tmp_path / "Z.csv")])
+    assert np.loadtxt(tmp_path / "Z.csv", delimiter=",").shape == (60, 2)
+    with pytest.raises(SystemExit, match=r"must be a \.npy or \.csv file"):
+        main(["transform", str(model), str(data), "--key", "train",
+              "--output", str(tmp_path / "Z.txt")])
+
+
+def test_every_likelihood_is_offered():
+    from skvae._cli import build_parser
+    from skvae._likelihoods import LIKELIHOODS
+
+    fit = build_parser()._subparsers._group_actions[0].choices["fit"]
+    choices = next(a.choices for a in fit._actions if a.dest == "likelihood")
+    assert sorted(choices) == sorted(LIKELIHOODS)

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -295,3 +296,38 @@ def test_network_weights_are_exposed_read_only(small_fit):
         vae.encoder_coefs_[0][0, 0] = 1.0
     np.testing.assert_array_equal(vae.encoder_intercepts_[0], theta_of(vae)[
         sum(w.size for w in vae.encoder_coefs_ + vae.decoder_coefs_):][:16])
+
+
+def test_a_fit_stopped_by_max_iter_warns_and_a_converged_one_does_not(digits):
+    X, _ = digits
+    params = {"hidden_layer_sizes": (8,), "random_state": 0}
+    with pytest.warns(ConvergenceWarning, match=r"Stopped at max_iter=2 epochs"):
+        VAETransformer(max_iter=2, **params).fit(X[:200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        vae = VAETransformer(max_iter=500, tol=10.0, n_iter_no_change=1, **params).fit(X[:200])
+    assert vae.n_iter_ < 500
+
+
+def test_marginal_log_likelihood_beyond_one_chunk_of_draws_is_the_reference(small_fit):
+    # More draws than one workspace holds (ROW_BUDGET = 4096): a row at a
+    # time, its draws in two chunks from one generator, log-weights pooled.
+    vae, X = small_fit
+    x, n_samples = X[:2], 5000
+    got = vae.marginal_log_likelihood(x, n_samples=n_samples, random_state=0)
+    theta, hidden = vae._theta, (16, 8)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    rng = np.random.default_rng(seed)
+    eps = np.concatenate(
+        [np.concatenate([rng.standard_normal((4096, 1, 3)),
+                         rng.standard_normal((n_samples - 4096, 1, 3))]) for _ in x], axis=1)
+    mu, log_var, _ = ref.encode(theta, x, 3, hidden, "tanh", "bernoulli")
+    _, (dw, db) = ref.split(theta, x.shape[1], 3, hidden, "bernoulli")
+    z = mu[None] + np.exp(0.5 * log_var)[None] * eps
+    out, _ = ref.mlp(z.reshape(-1, 3), dw, db, "tanh")
+    log_px = ref.log_likelihood(x, out, "bernoulli", 0.0).reshape(n_samples, 2)
+    sd = np.exp(0.5 * log_var)[None]
+    log_q = (-0.5 * ((z - mu[None]) / sd) ** 2 - np.log(sd) - 0.5 * np.log(2 * np.pi)).sum(2)
+    log_prior = (-0.5 * z**2 - 0.5 * np.log(2 * np.pi)).sum(2)
+    expected = logsumexp(log_px + log_prior - log_q, axis=0) - np.log(n_samples)
+    np.testing.assert_allclose(got, expected, rtol=1e-9)

@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.exceptions import ConvergenceWarning
 
 from skvae import VAETransformer
+from skvae._likelihoods import LIKELIHOODS
 
 #: What a documented refusal of data says.
 DOCUMENTED = re.compile(
@@ -40,8 +41,7 @@ def cases(draw):
         "n_latent": draw(st.integers(1, 3)),
         "hidden_layer_sizes": tuple(draw(st.lists(st.integers(1, 6), min_size=1, max_size=2))),
         "activation": draw(st.sampled_from(["tanh", "relu", "softplus", "leaky_relu"])),
-        "likelihood": draw(st.sampled_from(["gaussian", "gaussian_unit", "bernoulli",
-                                            "continuous_bernoulli", "poisson"])),
+        "likelihood": draw(st.sampled_from(sorted(LIKELIHOODS))),
         "objective": draw(st.sampled_from(["elbo", "iwae"])),
         "kl_estimator": draw(st.sampled_from(["analytic", "mc"])),
         "kl_warmup_epochs": draw(st.integers(0, 3)),

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from skvae import _threads
 from skvae._kernels import ACTIVATIONS
 from skvae._likelihoods import LIKELIHOODS
+from skvae._model import VAEModel, Workspace
 from skvae._network import NetworkLayout
-from skvae._sgvb import VAEModel, Workspace, sgvb_loss_gradient
+from skvae._objective import sgvb_loss_gradient
 
 from . import reference as ref
 
@@ -49,13 +50,7 @@ def make_case(p):
     layout = NetworkLayout(p["n_features"], p["n_latent"], p["hidden"],
                            LIKELIHOODS[p["likelihood"]].n_outputs)
     theta = rng.normal(0.0, 0.5, layout.n_params)
-    shape = (p["n_rows"], p["n_features"])
-    if p["likelihood"] in ("bernoulli", "continuous_bernoulli"):
-        x = rng.random(shape)
-    elif p["likelihood"] == "poisson":
-        x = rng.poisson(2.0, shape).astype(float)
-    else:
-        x = rng.normal(size=shape)
+    x = ref.LIKELIHOODS[p["likelihood"]].data(rng, (p["n_rows"], p["n_features"]))
     eps = rng.standard_normal((p["n_draws"], p["n_rows"], p["n_latent"]))
     return layout, theta, x, eps
 
@@ -109,6 +104,28 @@ def assert_matches_central_differences(p, theta, x, eps, loss, grad):
     scale = np.maximum(np.maximum(np.abs(grad), np.abs(numeric)), floor)
     rel_err = np.abs(grad - numeric) / scale
     assert rel_err.max() < RTOL, (int(rel_err.argmax()), grad, numeric)
+
+
+def test_every_likelihood_has_a_reference_with_its_outputs():
+    assert set(ref.LIKELIHOODS) == set(LIKELIHOODS)
+    for name, likelihood in LIKELIHOODS.items():
+        assert ref.LIKELIHOODS[name].n_outputs == likelihood.n_outputs, name
+
+
+@pytest.mark.parametrize(("kl_estimator", "objective"),
+                         [("analytic", "elbo"), ("mc", "elbo"), ("analytic", "iwae")])
+@pytest.mark.parametrize("likelihood", sorted(LIKELIHOODS))
+def test_every_likelihood_s_gradient_matches_central_differences(likelihood, kl_estimator,
+                                                                   objective):
+    """Each table entry, whatever hypothesis draws: a likelihood added to the
+    table is checked here without editing this file."""
+    p = {"hidden": (5,), "n_latent": 2, "n_draws": 2, "n_rows": 3, "n_features": 3,
+         "likelihood": likelihood, "activation": "tanh", "beta": 1.0, "l2": 0.1,
+         "min_variance": 0.05, "kl_estimator": kl_estimator, "objective": objective,
+         "seed": 11}
+    layout, theta, x, eps = make_case(p)
+    loss, grad = analytic(p, layout, theta, x, eps)
+    assert_matches_central_differences(p, theta, x, eps, loss, grad)
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])

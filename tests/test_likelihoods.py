@@ -5,10 +5,11 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import expit
 
-from skvae import _likelihoods as likelihoods
 from skvae import _threads
 from skvae._column_stats import column_stats
-from skvae._likelihoods import LIKELIHOODS, in_place_target
+from skvae._likelihoods import LIKELIHOODS
+from skvae._likelihoods import poisson as poisson_module
+from skvae._likelihoods._rows import mean_target
 
 from . import reference as ref
 
@@ -17,15 +18,7 @@ def rows(likelihood, n_rows, n_draws, n_features, seed, scale=3.0):
     rng = np.random.default_rng(seed)
     n_out = LIKELIHOODS[likelihood].n_outputs
     out = rng.normal(0.0, scale, (n_rows * n_draws, n_out * n_features))
-    if likelihood == "bernoulli":
-        x = rng.integers(0, 2, (n_rows, n_features)).astype(float)
-    elif likelihood == "continuous_bernoulli":
-        x = rng.random((n_rows, n_features))
-    elif likelihood == "poisson":
-        x = rng.poisson(3.0, (n_rows, n_features)).astype(float)
-    else:
-        x = rng.normal(size=(n_rows, n_features))
-    return x, out
+    return ref.LIKELIHOODS[likelihood].data(rng, (n_rows, n_features)), out
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -70,7 +63,7 @@ def test_poisson_log_density_matches_scipy(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_poisson_counts_beyond_the_log_factorial_table_match_scipy(dtype):
     """log k! is looked up below N_LOG_FACTORIALS and corrected above it."""
-    top = likelihoods.N_LOG_FACTORIALS
+    top = poisson_module.N_LOG_FACTORIALS
     x = np.array([[0.0, 1.0, top - 1.0], [top, top + 1.0, 5000.0], [2.0, 3.0, 1e6]])
     # rates near the counts, rounded to dtype before the exact result is taken
     out = (np.log(np.maximum(x, 0.5)) + np.array([0.3, -0.2, 0.1])).astype(dtype)
@@ -89,7 +82,7 @@ def test_poisson_counts_beyond_the_log_factorial_table_match_scipy(dtype):
 
 
 def test_poisson_log_rate_is_clipped_with_a_zero_gradient():
-    cap = likelihoods.MAX_LOG_RATE
+    cap = poisson_module.MAX_LOG_RATE
     x = np.array([[3.0, 3.0]])
     out = np.array([[cap - 1.0, cap + 5.0]])
     grad, row_nll = np.empty_like(out), np.empty(1)
@@ -346,13 +339,13 @@ def test_mean_in_place_equals_mean_into_a_new_array(likelihood):
     np.testing.assert_array_equal(buffer[200:], out[200:])
 
 
-def test_in_place_target_is_none_only_for_the_same_memory():
-    """The mean kernels write over ``out`` when it is None (vectorizable)."""
+def test_mean_target_has_no_rows_only_for_the_same_memory():
+    """The mean kernels write over ``out`` when it has no rows (vectorizable)."""
     out = np.zeros((6, 4))
-    assert in_place_target(out, out) is None
-    assert in_place_target(out[:3], out[:3]) is None
+    assert mean_target(out, out).shape[0] == 0
+    assert mean_target(out[:3], out[:3]).shape[0] == 0
     for other in (out.copy(), out[1:4], out[:3, :2], out[::2], np.zeros((3, 8))[:, :4]):
-        assert in_place_target(out[:3], other) is other
+        assert mean_target(out[:3], other) is other
 
 
 def test_gaussian_variance_floor_bounds_the_density():
@@ -391,3 +384,20 @@ def test_refuses_data_outside_the_unit_interval(likelihood):
     with pytest.raises(ValueError, match=rf"{likelihood}' needs data in \[0, 1\].*\[-0.5, 1\]"):
         X = np.array([[0.0, 1.0], [-0.5, 0.2]])
         LIKELIHOODS[likelihood].check_data(X, column_stats(X))
+
+
+def test_continuous_bernoulli_series_match_the_next_order_of_their_expansions():
+    # Below |eta| = 1e-2 the kernel uses Taylor series; one order further,
+    # d log C / d eta = eta/6 - 7 eta^3/360 + 31 eta^5/15120 and E[x] = 1/2 +
+    # eta/12 - eta^3/720 + eta^5/30240: what the kernel leaves out is below
+    # 1e-12 (the fifth-order term is 2e-13), far below any wrong coefficient.
+    eta = np.linspace(-0.0099, 0.0099, 23).reshape(1, -1)
+    lik = LIKELIHOODS["continuous_bernoulli"]
+    grad, nll = np.empty_like(eta), np.empty(1)
+    lik.nll_gradient(np.zeros_like(eta), eta, 0.0, 1.0, grad, nll)
+    d_log_c = eta / 6 - 7 * eta**3 / 360 + 31 * eta**5 / 15120
+    np.testing.assert_allclose(grad, expit(eta) - d_log_c, rtol=0, atol=1e-12)
+    mean = np.empty_like(eta)
+    lik.mean(eta, 0.0, mean)
+    np.testing.assert_allclose(mean, 0.5 + eta / 12 - eta**3 / 720 + eta**5 / 30240,
+                               rtol=0, atol=1e-13)

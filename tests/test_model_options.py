@@ -150,3 +150,31 @@ def test_poisson_refuses_fractional_data_at_fit_and_score():
     vae = fit(RAW_DIGITS, likelihood="poisson", max_iter=1)
     with pytest.raises(ValueError, match="whole-number counts"):
         vae.score_samples(RAW_DIGITS / 16.0)
+
+
+def test_alpha_penalizes_the_weights_per_training_row():
+    # alpha / n_train / 2 * ||W||^2 joins the per-row objective: a strong
+    # alpha keeps the weights far smaller.
+    X = data_for("bernoulli")
+
+    def weight_norm(vae):
+        return np.sqrt(sum((w**2).sum() for w in vae.encoder_coefs_ + vae.decoder_coefs_))
+
+    free = fit(X, likelihood="bernoulli")
+    penalized = fit(X, likelihood="bernoulli", alpha=3000.0)
+    assert weight_norm(penalized) < 0.5 * weight_norm(free)
+
+
+@pytest.mark.parametrize("min_variance", [0.3, 1e-3])
+def test_gaussian_with_a_chosen_variance_floor_matches_the_reference(min_variance):
+    X = data_for("gaussian")
+    vae = fit(X, likelihood="gaussian", min_variance=min_variance)
+    hidden, theta = vae._fitted_architecture["hidden_layer_sizes"], vae._theta
+    mu, log_var, _ = ref.encode(theta, X[:40], 2, hidden, "tanh", "gaussian")
+    _, (dw, db) = ref.split(theta, X.shape[1], 2, hidden, "gaussian")
+    noise = np.random.default_rng(0).standard_normal((16, 2))
+    log_px = [ref.log_likelihood(X[:40], ref.mlp(mu + np.exp(0.5 * log_var) * e, dw, db,
+                                                 "tanh")[0], "gaussian", min_variance)
+              for e in noise]
+    expected = np.mean(log_px, axis=0) - ref.kl_standard_normal(mu, log_var)
+    np.testing.assert_allclose(vae.score_samples(X[:40]), expected, rtol=1e-9)

@@ -1,0 +1,81 @@
+"""A fitted VAE's parameters seen through its layout, and the buffers a pass needs."""
+
+import numpy as np
+
+from ._kernels import ACTIVATIONS
+from ._likelihoods import LIKELIHOODS
+from ._network import NetworkLayout, allocate_activations
+
+
+class VAEModel:
+    """A VAE's parameters ``theta`` seen through its layout, ready to run.
+
+    Built on demand from an estimator's fitted state; it holds views, so it
+    is cheap to make and never stored on the estimator.
+    """
+
+    def __init__(self, layout, activation, likelihood, min_variance, theta):
+        self.layout = layout
+        self.activation = activation
+        self.likelihood = likelihood
+        self.min_variance = float(min_variance)
+        self.theta = theta
+        self.encoder, self.decoder = layout.views(theta)
+        self.n_latent = layout.decoder_shapes[0][0]
+        self.n_features = layout.encoder_shapes[0][0]
+
+    @staticmethod
+    def layout_for(arch):
+        """The parameter layout of an estimator's architecture dict."""
+        return NetworkLayout(arch["n_features"], arch["n_latent"], arch["hidden_layer_sizes"],
+                             LIKELIHOODS[arch["likelihood"]].n_outputs)
+
+    @classmethod
+    def from_architecture(cls, arch, theta):
+        """The model of an estimator's architecture dict with parameters ``theta``."""
+        return cls(cls.layout_for(arch), ACTIVATIONS[arch["activation"]],
+                   LIKELIHOODS[arch["likelihood"]], arch["min_variance"], theta)
+
+
+class Workspace:
+    """Every buffer one pass needs, for up to ``n_rows`` rows and ``n_draws`` draws.
+
+    ``n_blocks`` is the number of threads the kernels may split their work
+    between (set from :func:`~skvae._threads.kernel_threads`).
+    """
+
+    def __init__(self, layout, n_rows, n_draws, dtype):
+        n_latent = layout.decoder_shapes[0][0]
+        n_dec = n_rows * n_draws
+        self.n_draws = n_draws
+        self.n_blocks = 1
+        self.x = np.empty((n_rows, layout.encoder_shapes[0][0]), dtype=dtype)
+        self.enc = allocate_activations(layout.encoder_shapes, n_rows, dtype)
+        self.enc_grad = allocate_activations(layout.encoder_shapes, n_rows, dtype)
+        self.dec = allocate_activations(layout.decoder_shapes, n_dec, dtype)
+        self.dec_grad = allocate_activations(layout.decoder_shapes, n_dec, dtype)
+        self.scratch = np.empty_like(self.dec[-1])  # for the likelihood
+        self._eps = np.empty(n_dec * n_latent, dtype=dtype)
+        self._z = np.empty(n_dec * n_latent, dtype=dtype)
+        self._grad_z = np.empty(n_dec * n_latent, dtype=dtype)
+        self.log_p = np.empty(n_dec, dtype=dtype)
+        self._draw_kl = np.empty(n_dec, dtype=dtype)
+        self._draw_weights = np.empty(n_dec, dtype=dtype)
+        self.kl = np.empty(n_rows, dtype=dtype)
+        #: the input gradient the encoder's first layer does not need
+        self.no_rows = np.empty((0, layout.encoder_shapes[0][0]), dtype=dtype)
+
+    def eps(self, n_draws, n_rows, n_latent):
+        return self._eps[: n_draws * n_rows * n_latent].reshape(n_draws, n_rows, n_latent)
+
+    def z(self, n_rows, n_latent):
+        return self._z[: n_rows * n_latent].reshape(n_rows, n_latent)
+
+    def grad_z(self, n_rows, n_latent):
+        return self._grad_z[: n_rows * n_latent].reshape(n_rows, n_latent)
+
+    def draw_kl(self, n_draws, n_rows):
+        return self._draw_kl[: n_draws * n_rows].reshape(n_draws, n_rows)
+
+    def draw_weights(self, n_draws, n_rows):
+        return self._draw_weights[: n_draws * n_rows].reshape(n_draws, n_rows)
