@@ -69,7 +69,8 @@ def spawn(args, env):
                             stdout=subprocess.PIPE, text=True, env=env)
 
 
-BUSY_LOOP = "import time\nwhile True:\n    sum(range(10000))\n"
+#: A single-threaded pure-Python loop that ends when its parent does.
+BUSY_LOOP = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    sum(range(10000))\n"
 
 
 def measure(workload, n_jobs, setting, env):
