@@ -13,7 +13,11 @@ thread setting. Peers that are not installed are skipped:
 
 Prints a markdown table: median seconds per epoch, ratio to skvae, GFLOP/s.
 "skvae" runs with ``n_jobs=-1`` (its kernels split between numba's
-threads), "skvae (n_jobs=1)" with serial kernels and BLAS's own threads.
+threads), "skvae (n_jobs=None)" with the default (the same on numba's TBB
+layer, serial on GNU OpenMP), "skvae (n_jobs=1)" with serial kernels and
+BLAS's own threads for the large products. ``--only NAME`` times one
+implementation and prints JSON; with ``PYTHONPATH`` pointing at another
+checkout it times that one, for an A/B.
 The "matrix products only" row runs an epoch's products through the BLAS
 that skvae's kernels use, serially, with nothing else.
 
@@ -283,7 +287,8 @@ def inference_peers(X):
 
 
 def peers(X):
-    runs = {"skvae": run_skvae(X), "skvae (n_jobs=1)": run_skvae(X, n_jobs=1),
+    runs = {"skvae": run_skvae(X), "skvae (n_jobs=None)": run_skvae(X, n_jobs=None),
+            "skvae (n_jobs=1)": run_skvae(X, n_jobs=1),
             "numpy": run_numpy(X),
             "matrix products only (skvae's BLAS)": run_products_only(X)}
     try:

@@ -14,6 +14,7 @@ and prints a markdown table of the median seconds per epoch over
     python asv_bench/contention.py --rounds 3
     python asv_bench/contention.py --workloads digits table --n-jobs None -1
     python asv_bench/contention.py --src /path/to/other/checkout   # an A/B
+    python asv_bench/contention.py --products --dtype float32      # the cut-off
 
 Workloads: "digits", scikit-learn's digits / 16 with the default
 ``VAETransformer``; "table", 20,000 x 50 standard-normal data, default
@@ -68,7 +69,8 @@ def spawn(args, env):
                             stdout=subprocess.PIPE, text=True, env=env)
 
 
-BUSY_LOOP = "import time\nwhile True:\n    sum(range(10000))\n"
+#: A single-threaded pure-Python loop that ends when its parent does.
+BUSY_LOOP = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    sum(range(10000))\n"
 
 
 def measure(workload, n_jobs, setting, env):
@@ -92,6 +94,62 @@ def measure(workload, n_jobs, setting, env):
     return statistics.mean(seconds)
 
 
+#: (rows, inner, columns) of the products of 100-row minibatches: digits'
+#: and the table's layers, W's narrow ones, wider ones, W's largest.
+PRODUCT_SHAPES = [(100, 64, 128), (100, 50, 128), (100, 128, 64), (100, 20, 500),
+                  (100, 500, 40), (100, 128, 256), (100, 256, 256), (100, 256, 512),
+                  (100, 500, 500), (100, 784, 500), (100, 500, 784)]
+
+
+def time_products(dtype):
+    """Median seconds of one gemm per shape with BLAS on 1 and on 2 threads,
+    through scipy's BLAS (the library numba's gemm calls)."""
+    import numpy as np
+    from scipy.linalg import blas
+    from threadpoolctl import threadpool_limits
+
+    gemm = blas.sgemm if dtype == "float32" else blas.dgemm
+    rng = np.random.default_rng(0)
+    rows = []
+    for m, k, n in PRODUCT_SHAPES:
+        a = np.asfortranarray(rng.normal(size=(m, k)).astype(dtype))
+        b = np.asfortranarray(rng.normal(size=(k, n)).astype(dtype))
+        c = np.asfortranarray(np.empty((m, n), dtype))
+        reps = max(20, int(2e8 / (m * k * n)))
+        best = {}
+        for threads in (1, 2, 1, 2):  # alternating
+            with threadpool_limits(threads, user_api="blas"):
+                for _ in range(5):
+                    gemm(1.0, a, b, c=c, overwrite_c=1)
+                runs = []
+                for _ in range(5):
+                    tic = time.perf_counter()
+                    for _ in range(reps):
+                        gemm(1.0, a, b, c=c, overwrite_c=1)
+                    runs.append((time.perf_counter() - tic) / reps)
+            best[threads] = min(best.get(threads, np.inf), statistics.median(runs))
+        rows.append(((m, k, n), best[1], best[2]))
+    return rows
+
+
+def products_table(dtype, env):
+    """Markdown table of :func:`time_products`, alone and beside a busy process."""
+    print(f"| product ({dtype}) | multiply-adds | alone: 1 thread us | 2 threads us | 2 / 1 "
+          "| busy: 1 thread us | 2 threads us | 2 / 1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    alone = time_products(dtype)
+    busy = spawn(["-c", BUSY_LOOP], env)
+    try:
+        shared = time_products(dtype)
+    finally:
+        busy.kill()
+        busy.wait()
+    for (shape, one, two), (_, one_b, two_b) in zip(alone, shared):
+        m, k, n = shape
+        print(f"| {m} x {k} x {n} | {m * k * n / 1e6:.2f}M | {one * 1e6:.1f} | {two * 1e6:.1f} "
+              f"| {two / one:.2f} | {one_b * 1e6:.1f} | {two_b * 1e6:.1f} | {two_b / one_b:.2f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -102,11 +160,18 @@ def main():
     parser.add_argument("--settings", nargs="+", default=["alone", "pair", "busy"],
                         choices=["alone", "pair", "busy"])
     parser.add_argument("--src", help="a folder holding the skvae package to time instead")
+    parser.add_argument("--products", action="store_true",
+                        help="time single products with 1 and 2 BLAS threads instead (the "
+                             "data behind skvae._threads.MIN_WORK_PER_THREAD)")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                        help="with --products")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         workload, n_jobs = args.child
         return child(workload, None if n_jobs == "None" else int(n_jobs))
+    if args.products:
+        return products_table(args.dtype, dict(os.environ))
 
     env = dict(os.environ)
     if args.src:

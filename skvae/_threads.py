@@ -59,9 +59,11 @@ _IMPORT_PID = os.getpid()
 BLOCK_ALIGN = 16
 
 #: A product is split between threads (numba's or BLAS's) only where each
-#: thread gets at least this many multiply-adds: below it a second BLAS
-#: thread did not make 100-row products faster, and a split pays a launch.
-MIN_WORK_PER_THREAD = 1 << 20
+#: thread gets at least this many multiply-adds. Below about a million a
+#: second BLAS thread did not make 100-row products faster; up to twice
+#: that, a second thread still gained a little alone but made two fits side
+#: by side several times slower (``asv_bench/contention.py``).
+MIN_WORK_PER_THREAD = 1 << 21
 #: A forward product with fewer inner terms than this stays on one thread:
 #: it is bound by writing its output, not by arithmetic.
 MIN_SPLIT_INNER = 64

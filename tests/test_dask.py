@@ -39,6 +39,14 @@ def test_incremental_streams_chunks_through_partial_fit():
     assert inc.score(chunks, None) == pytest.approx(vae.score(X), rel=1e-12)
 
 
+def blocks_in_a_task():
+    from skvae import _threads
+
+    with _threads.kernel_threads(None) as auto, _threads.kernel_threads(-1) as every, \
+            _threads.kernel_threads(2) as two:
+        return auto, every, two
+
+
 def test_grid_search_on_a_local_cluster_equals_the_default_backend():
     X = load_digits().data[:450] / 16
     grid = {"n_latent": [1, 3], "hidden_layer_sizes": [(16,), (24, 12)]}
@@ -52,6 +60,9 @@ def test_grid_search_on_a_local_cluster_equals_the_default_backend():
                 distributed.Client(cluster) as client, joblib.parallel_backend("dask"):
             remote = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X)
             assert len(client.scheduler_info()["workers"]) == 2
+            # a dask task runs in a worker's thread: serial kernels, whatever
+            # n_jobs says, so two workers do not start 2 x cores threads
+            assert client.submit(blocks_in_a_task, pure=False).result() == (1, 1, 1)
     np.testing.assert_allclose(remote.cv_results_["mean_test_score"],
                                local.cv_results_["mean_test_score"], rtol=1e-9)
     assert remote.best_params_ == local.best_params_
