@@ -22,20 +22,20 @@ PACKAGE = Path(__file__).resolve().parent
 STAMP = "skvae-sources.sha256"
 
 
-def sources_digest():
+def sources_digest(package=PACKAGE):
     """SHA-256 of every ``.py`` file of the package, with its path."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def clear_stale_kernels():
+def clear_stale_kernels(package=PACKAGE):
     """Delete the cached kernels built from other sources; returns how many."""
-    digest = sources_digest()
+    digest = sources_digest(package)
     removed = 0
-    for folder in sorted({path.parent / "__pycache__" for path in PACKAGE.rglob("*.py")}):
+    for folder in sorted({path.parent / "__pycache__" for path in package.rglob("*.py")}):
         stamp = folder / STAMP
         try:
             if stamp.read_text() == digest:

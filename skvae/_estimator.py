@@ -76,8 +76,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         of each feature's). It bounds the likelihood: each feature contributes
         at most ``-0.5 * log(2 * pi * min_variance)`` nats (1.4 nats at 1e-2),
         and keeps near-constant features from dominating the fit. Lower it to
-        model fine detail, such as the paper's Frey Face results. Ignored by
-        the Bernoulli likelihood.
+        model fine detail, such as the paper's Frey Face results. Only the
+        Gaussian likelihood has a variance to floor; the others ignore it.
     n_mc_samples : int, default=1
         Monte Carlo draws of z per data point in each training step (L; the
         k of the IWAE bound).
@@ -192,8 +192,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     (``multiprocessing`` with the "fork" start method) after its threads
     started at the child's first parallel launch, skvae's or any other
     numba code's, and its waiting threads spin, so an MNIST-sized fit with
-    ``n_jobs=-1`` beside a busy process ran 3x slower than on one thread
-    (docs/performance.rst). skvae itself runs serially in such a child.
+    ``n_jobs=-1`` beside a busy process ran several times slower than on
+    one thread (docs/performance.rst). skvae itself runs serially in such a child.
     The same ``random_state`` gives bit-identical results for the same
     thread settings (``n_jobs``, and BLAS's threads, which
     ``threadpoolctl`` sets); with others, matrix products may add their

@@ -1,4 +1,4 @@
-"""numba kernels for the network: dense layers, activations, reparameterization.
+"""numba kernels for the network: dense layers, activations and their derivatives.
 
 Every kernel works in place on C-contiguous buffers that the caller allocated
 once, and is vectorized over all rows it is given: the minibatch for the
