@@ -190,6 +190,12 @@ def _layer_loads(name):
         return False
 
 
+#: The layer numba's first launch will choose, by numba's layer settings: a
+#: prediction loads libraries (milliseconds), and nothing it reads changes
+#: until that launch.
+_predicted_layers = {}
+
+
 def threading_layer():
     """numba's threading layer: the one running, or the one its first
     parallel launch will choose (as numba chooses it), without launching."""
@@ -197,9 +203,15 @@ def threading_layer():
         return numba.threading_layer()
     except ValueError:  # no parallel launch yet in this process
         pass
-    choice = str(numba.config.THREADING_LAYER).lower()
-    candidates = {"default": numba.config.THREADING_LAYER_PRIORITY, "safe": ["tbb"],
-                  "threadsafe": ["tbb", "omp"], "forksafe": ["tbb", "omp", "workqueue"]}
+    key = str(numba.config.THREADING_LAYER).lower(), tuple(numba.config.THREADING_LAYER_PRIORITY)
+    if key not in _predicted_layers:
+        _predicted_layers[key] = _first_loadable_layer(*key)
+    return _predicted_layers[key]
+
+
+def _first_loadable_layer(choice, priority):
+    candidates = {"default": priority, "safe": ["tbb"], "threadsafe": ["tbb", "omp"],
+                  "forksafe": ["tbb", "omp", "workqueue"]}
     for name in candidates.get(choice, [choice]):
         if name == "workqueue" or _layer_loads(name):
             return name
