@@ -7,10 +7,12 @@ their own modules.
 
 import copy
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -20,14 +22,31 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._column_stats import column_stats
+from ._column_stats import ColumnStats, column_stats
 from ._inference import ROW_BUDGET, decode_rows, encode_rows, iwae_rows, map_rows, score_rows
 from ._kernels import ACTIVATIONS
 from ._likelihoods import LIKELIHOODS
+from ._likelihoods.columns import KINDS, ColumnLikelihood
 from ._model import VAEModel
 from ._optimizers import OPTIMIZERS
+from ._table_schema import (
+    decode,
+    encode,
+    fit_columns,
+    kernel_columns,
+    plain_columns,
+    plain_kernel_columns,
+    read_columns,
+    table_dtype,
+)
 from ._training import Trainer, TrainingOptions, stop_message
 
 
@@ -235,7 +254,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "n_latent": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "likelihood": [StrOptions(set(LIKELIHOODS))],
+        "likelihood": [StrOptions({"auto", *KINDS}), dict],
         "min_variance": [Interval(Real, 0, None, closed="neither")],
         "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -255,6 +274,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "n_jobs": [None, Integral],
+        "handle_unknown": [StrOptions({"error", "missing"})],
+        "enforce_min_max_values": ["boolean"],
     }
 
     def __init__(
@@ -263,7 +284,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         *,
         hidden_layer_sizes=(128, 64),
         activation="tanh",
-        likelihood="gaussian",
+        likelihood="auto",
         min_variance=1e-2,
         n_mc_samples=1,
         objective="elbo",
@@ -283,6 +304,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         verbose=0,
         warm_start=False,
         n_jobs=None,
+        handle_unknown="error",
+        enforce_min_max_values=True,
     ):
         self.n_latent = n_latent
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -307,6 +330,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.verbose = verbose
         self.warm_start = warm_start
         self.n_jobs = n_jobs
+        self.handle_unknown = handle_unknown
+        self.enforce_min_max_values = enforce_min_max_values
 
     # -- fitting -------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -341,8 +366,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _fit(self, X, incremental):
         fresh = not self.__sklearn_is_fitted__() or not (incremental or self.warm_start)
-        X, names, stats = self._validate_training_data(X, fresh)
-        arch = self._architecture(X.shape[1])
+        data = self._training_data(X, fresh)
+        arch = self._architecture(data)
         if not fresh and arch != self._fitted_architecture:
             changed = [k for k in arch if arch[k] != self._fitted_architecture[k]]
             raise ValueError(
@@ -350,10 +375,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 "fitted network has a different architecture. Fit again with "
                 "warm_start=False."
             )
-        model, rng, optimizer = self._start_training(X, stats, arch, fresh, incremental)
-        train_rows, val_rows = np.arange(X.shape[0]), None
+        model, rng, optimizer = self._start_training(data, arch, fresh, incremental)
+        rows = data.observed_rows()
+        train_rows, val_rows = rows, None
         if self.early_stopping and not incremental:
-            train_rows, val_rows = self._validation_split(X.shape[0], rng)
+            train_rows, val_rows = self._validation_split(rows, rng)
         options = TrainingOptions(
             n_epochs=1 if incremental else self.max_iter,
             batch_size=min(self.batch_size, len(train_rows)), n_draws=self.n_mc_samples,
@@ -363,7 +389,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             stop_when_converged=not incremental, n_jobs=self.n_jobs,
         )
         n_iter = 0 if fresh else self.n_iter_
-        trainer = Trainer(model, optimizer, X, train_rows, val_rows, rng, options)
+        trainer = Trainer(model, optimizer, data.matrix, train_rows, val_rows, rng, options)
         history = trainer.run(first_epoch=n_iter + 1)
         if history.stopped_by is not None:
             warnings.warn(stop_message(history), ConvergenceWarning, stacklevel=4)
@@ -372,32 +398,51 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                           "converged.", ConvergenceWarning, stacklevel=4)
 
         state = {
-            "n_features_in_": X.shape[1], "_n_features_out": arch["n_latent"],
+            "n_features_in_": data.n_features, "_n_features_out": arch["n_latent"],
             "n_iter_": n_iter + len(history.losses),
             "loss_curve_": ([] if fresh else self.loss_curve_) + history.losses,
             "validation_scores_": history.validation_scores,
             "best_validation_score_": history.best_validation_score,
             "_theta": model.theta, "_fitted_architecture": arch, "_rng": rng,
             "_optimizer_state": (self.solver, optimizer.get_state()),
+            "_columns": data.columns, "_plain": data.plain, "_as_frame": data.as_frame,
         }
         self.__dict__.pop("feature_names_in_", None)
-        if names is not None:
-            state["feature_names_in_"] = names
+        if data.names is not None:
+            state["feature_names_in_"] = data.names
         self.__dict__.update(state)
         return self
 
-    def _validate_training_data(self, X, fresh):
-        """Validate X without touching fitted state; returns X, its feature
-        names and its :class:`~skvae._column_stats.ColumnStats`."""
+    def _training_data(self, X, fresh):
+        """Validate and encode X without touching fitted state."""
         owner = copy.copy(self) if fresh else self
-        X = validate_data(owner, X, reset=fresh, dtype=[np.float64, np.float32])
-        if not fresh:
-            X = X.astype(self._theta.dtype, copy=False)
-        stats = column_stats(X)
-        LIKELIHOODS[self.likelihood].check_data(X, stats)
-        return X, getattr(owner, "feature_names_in_", None), stats
+        plain = (self._plain if not fresh else
+                 isinstance(self.likelihood, str) and self.likelihood in LIKELIHOODS
+                 and all_numeric(X))
+        as_frame = isinstance(X, pd.DataFrame) if fresh else self._as_frame
+        if plain:
+            matrix = validate_data(owner, X, reset=fresh, dtype=[np.float64, np.float32],
+                                   ensure_all_finite="allow-nan")
+            if not fresh:
+                matrix = matrix.astype(self._theta.dtype, copy=False)
+            complete = not np.isnan(matrix).any()
+            if complete or not fresh:
+                names = getattr(owner, "feature_names_in_", None)
+                stats = _check_plain_support(matrix, self.likelihood, complete)
+                columns = (plain_columns(list(range(matrix.shape[1])) if names is None
+                                         else list(names), _dtypes(X), stats, self.likelihood)
+                           if fresh else self._columns)
+                return TrainingData(matrix, columns, True, complete, as_frame, names, stats)
+        _check_feature_names(owner, X, reset=fresh)
+        names, data, X = read_columns(X)
+        _check_n_features(owner, X, reset=fresh)
+        columns = fit_columns(names, data, self.likelihood) if fresh else self._columns
+        dtype = table_dtype(columns, data) if fresh else self._theta.dtype
+        matrix = encode(names, data, columns, dtype, self.handle_unknown)
+        return TrainingData(matrix, columns, False, False, as_frame,
+                            getattr(owner, "feature_names_in_", None), None)
 
-    def _architecture(self, n_features):
+    def _architecture(self, data):
         hidden = np.atleast_1d(self.hidden_layer_sizes)
         if hidden.ndim != 1 or hidden.size == 0 or not all(
             isinstance(h, Integral) and h >= 1 for h in hidden.tolist()
@@ -406,33 +451,47 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 "hidden_layer_sizes must be a positive int or a non-empty sequence "
                 f"of positive ints; got {self.hidden_layer_sizes!r}."
             )
+        if data.plain:
+            n_inputs = data.n_features
+            n_outputs = LIKELIHOODS[self.likelihood].n_outputs * n_inputs
+        else:
+            columns = kernel_columns(data.columns)
+            n_inputs, n_outputs = columns.n_inputs, columns.n_outputs
+        likelihood = dict(self.likelihood) if isinstance(self.likelihood, dict) else self.likelihood
         return {
-            "n_features": int(n_features), "n_latent": int(self.n_latent),
+            "n_inputs": int(n_inputs), "n_outputs": int(n_outputs),
+            "n_latent": int(self.n_latent),
             "hidden_layer_sizes": tuple(int(h) for h in hidden),
-            "activation": self.activation, "likelihood": self.likelihood,
+            "activation": self.activation, "likelihood": likelihood,
             "min_variance": float(self.min_variance),
         }
 
-    def _start_training(self, X, stats, arch, fresh, incremental):
+    def _start_training(self, data, arch, fresh, incremental):
         """The model, noise generator and optimizer a fit starts from (copies)."""
         if fresh:
             rng = _generator(self.random_state)
             layout = VAEModel.layout_for(arch)
-            theta = layout.initialize(rng, X.dtype)
-            likelihood = LIKELIHOODS[arch["likelihood"]]
-            layout.output_bias(theta)[:] = likelihood.output_bias(X, stats, arch["min_variance"])
+            theta = layout.initialize(rng, data.matrix.dtype)
         else:
             rng = copy.deepcopy(self._rng)
             theta = self._theta.copy()
-        model = VAEModel.from_architecture(arch, theta)
+        model = _build_model(arch, data.columns, data.plain, data.complete, theta)
+        if fresh:
+            bias = model.layout.output_bias(theta)
+            if data.plain:
+                bias[:] = model.likelihood.output_bias(data.matrix, data.stats,
+                                                       arch["min_variance"])
+            else:
+                bias[:] = model.likelihood.output_bias(data.matrix, arch["min_variance"])
         optimizer = OPTIMIZERS[self.solver](theta.size, theta.dtype, self.learning_rate_init)
         solver, state = getattr(self, "_optimizer_state", (None, None))
         if not fresh and incremental and solver == self.solver:
             optimizer.set_state(copy.deepcopy(state))
         return model, rng, optimizer
 
-    def _validation_split(self, n_samples, rng):
-        """Sorted row indices for training and validation."""
+    def _validation_split(self, rows, rng):
+        """Sorted row indices for training and validation, out of ``rows``."""
+        n_samples = len(rows)
         n_val = round(self.validation_fraction * n_samples)
         if n_val < 1 or n_val >= n_samples:
             raise ValueError(
@@ -440,28 +499,36 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"leaves no training or no validation rows out of {n_samples}; "
                 "use more samples or set early_stopping=False."
             )
-        order = rng.permutation(n_samples)
+        order = rows[rng.permutation(n_samples)]
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     # -- inference -------------------------------------------------------------
     def transform(self, X):
         """Posterior means E[z|x] of the rows of X.
 
+        A row whose entries are all missing gets the prior's mean, 0.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or DataFrame of shape (n_samples, n_features)
 
         Returns
         -------
         Z : ndarray of shape (n_samples, n_latent)
         """
-        X, model = self._inference_input(X)
+        X, model, empty = self._inference_input(X)
         n_latent = model.n_latent
-        return map_rows(model, X, 0, lambda x, ws, _: encode_rows(model, x, ws)[:, :n_latent],
-                        n_latent, n_jobs=self.n_jobs)
+        Z = map_rows(model, X, 0, lambda x, ws, _: encode_rows(model, x, ws)[:, :n_latent],
+                     n_latent, n_jobs=self.n_jobs)
+        Z[empty] = 0.0
+        return Z
 
     def inverse_transform(self, X):
-        """Decoder means E[x|z] of latent points.
+        """Decoder means E[x|z] of latent points, as the data came.
+
+        A categorical column gets its most probable category. When ``fit``
+        saw a DataFrame, the result is a DataFrame with its columns and
+        dtypes.
 
         Parameters
         ----------
@@ -470,7 +537,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features)
+        X_original : ndarray or DataFrame of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="Z")
@@ -480,12 +547,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"inverse_transform expects latent points with {n_latent} columns "
                 f"(n_latent), but got {Z.shape[1]}."
             )
-        model = VAEModel.from_architecture(self._fitted_architecture, self._theta.astype(Z.dtype, copy=False))
+        model = self._model(self._theta.astype(Z.dtype, copy=False))
 
-        def decode(z, ws, result):  # writes the means into the result's rows
+        def decode_means(z, ws, result):  # writes the means into the result's rows
             decode_rows(model, z, ws, result, keep_outputs=False)
 
-        return map_rows(model, Z, 1, decode, model.n_features, n_jobs=self.n_jobs)
+        return self._as_data(map_rows(model, Z, 1, decode_means, model.n_features,
+                                      n_jobs=self.n_jobs))
 
     def sample(self, n_samples=1, random_state=None):
         """Generate rows: z ~ N(0, I), then x ~ p(x|z).
@@ -498,39 +566,45 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features)
-            Bernoulli draws are 0 or 1.
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            Bernoulli draws are 0 or 1. When ``fit`` saw a DataFrame, a
+            DataFrame with its columns and dtypes.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = _generator(random_state)
-        model = VAEModel.from_architecture(self._fitted_architecture, self._theta)
+        model = self._model(self._theta)
         Z = rng.standard_normal((n_samples, model.n_latent)).astype(self._theta.dtype)
 
         def draw(z, ws, mean):
             out = decode_rows(model, z, ws, mean)
             return model.likelihood.sample(mean, out, model.min_variance, rng)
 
-        return map_rows(model, Z, 1, draw, model.n_features, n_jobs=self.n_jobs)
+        return self._as_data(map_rows(model, Z, 1, draw, model.n_features, n_jobs=self.n_jobs))
 
     def score_samples(self, X):
         """Per-row evidence lower bound (ELBO) on log p(x), in nats.
 
         Estimated with the analytic KL term and 16 fixed standard-normal
         draws shared by all rows, so a fitted model always returns the same
-        value for the same row. Higher means more typical data.
+        value for the same row. Higher means more typical data. With missing
+        entries it is the bound on the density of the observed ones (0 for
+        a row with none); numeric columns' densities are in the data's own
+        units.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or DataFrame of shape (n_samples, n_features)
 
         Returns
         -------
         elbo : ndarray of shape (n_samples,)
         """
-        X, model = self._inference_input(X)
-        return score_rows(model, X, n_jobs=self.n_jobs)
+        X, model, empty = self._inference_input(X)
+        scores = score_rows(model, X, n_jobs=self.n_jobs)
+        scores[empty] = 0.0
+        return scores
 
     def score(self, X, y=None):
         """Mean ELBO of the rows of X, in nats (higher is better).
@@ -551,7 +625,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         With ``n_samples`` draws from q(z|x) this is the bound of Burda et
         al. (2015); it is never below the ELBO in expectation and tightens as
-        ``n_samples`` grows.
+        ``n_samples`` grows. With missing entries, the bound on the density
+        of the observed ones (MIWAE's).
 
         Parameters
         ----------
@@ -566,22 +641,50 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        X, model = self._inference_input(X)
+        X, model, empty = self._inference_input(X)
         rng = _generator(random_state)
         draws = min(n_samples, ROW_BUDGET)
-        return map_rows(model, X, draws, lambda x, ws, _: iwae_rows(model, x, n_samples, rng, ws),
-                        n_jobs=self.n_jobs)
+        log_px = map_rows(model, X, draws,
+                          lambda x, ws, _: iwae_rows(model, x, n_samples, rng, ws),
+                          n_jobs=self.n_jobs)
+        log_px[empty] = 0.0
+        return log_px
 
     def _inference_input(self, X):
+        """The model's matrix of X, the model to run on it, and the rows
+        with nothing observed."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        LIKELIHOODS[self._fitted_architecture["likelihood"]].check_data(X, column_stats(X))
-        return X, VAEModel.from_architecture(self._fitted_architecture, self._theta.astype(X.dtype, copy=False))
+        if self._plain:
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
+                              ensure_all_finite="allow-nan")
+            complete = not np.isnan(X).any()
+            _check_plain_support(X, self._fitted_architecture["likelihood"], complete)
+        else:
+            _check_feature_names(self, X, reset=False)
+            names, data, X = read_columns(X)
+            _check_n_features(self, X, reset=False)
+            as_frame = isinstance(X, pd.DataFrame)
+            dtype = self._theta.dtype if as_frame else X.dtype
+            X = encode(names, data, self._columns, dtype, self.handle_unknown)
+            complete = False
+        empty = np.zeros(X.shape[0], dtype=bool) if complete else np.isnan(X).all(axis=1)
+        return X, self._model(self._theta.astype(X.dtype, copy=False), complete), empty
+
+    def _model(self, theta, complete=True):
+        return _build_model(self._fitted_architecture, self._columns, self._plain, complete,
+                            theta)
+
+    def _as_data(self, values):
+        """Model values (means or draws) as the data came to ``fit``."""
+        if self._plain and not self._as_frame:
+            return values
+        return decode(values, self._columns, self._as_frame, self.enforce_min_max_values)
 
     # -- fitted weights and scikit-learn protocol -----------------------------
     def _layer_arrays(self, part, kind):
         check_is_fitted(self)
-        model = VAEModel.from_architecture(self._fitted_architecture, self._theta)
+        model = VAEModel(VAEModel.layout_for(self._fitted_architecture), 0, None, 1.0,
+                         self._theta)
         encoder, decoder = model.encoder, model.decoder
         arrays = (encoder if part == "encoder" else decoder)[kind]
         for a in arrays:
@@ -599,7 +702,73 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = True
         return tags
+
+
+@dataclass
+class TrainingData:
+    """What a fit trains on: the model's matrix and how it was made."""
+
+    matrix: np.ndarray
+    columns: list
+    plain: bool
+    complete: bool
+    as_frame: bool
+    names: np.ndarray | None
+    stats: ColumnStats | None
+
+    @property
+    def n_features(self):
+        return len(self.columns)
+
+    def observed_rows(self):
+        """The rows with at least one observed entry (a row with none teaches nothing)."""
+        if self.complete:
+            return np.arange(self.matrix.shape[0])
+        rows = np.flatnonzero(~np.isnan(self.matrix).all(axis=1))
+        if len(rows) == 0:
+            raise ValueError("Every row of X is entirely missing: there is nothing to fit.")
+        return rows
+
+
+def _build_model(arch, columns, plain, complete, theta):
+    """The model for the fitted columns; a plain model's kernels when the data
+    is complete, else the per-column kernels that skip missing entries."""
+    if plain and complete:
+        return VAEModel.from_architecture(arch, theta)
+    kernel = (plain_kernel_columns(arch["likelihood"], [c["fill"] for c in columns])
+              if plain else kernel_columns(columns))
+    return VAEModel.from_architecture(arch, theta, ColumnLikelihood(kernel))
+
+
+def _check_plain_support(X, likelihood, complete):
+    """X's :class:`ColumnStats`, after checking it lies in ``likelihood``'s
+    support (over the observed entries)."""
+    if complete:
+        stats = column_stats(X)
+        LIKELIHOODS[likelihood].check_data(X, stats)
+        return stats
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        stats = ColumnStats(np.nanmean(X, axis=0), np.nanmin(X, axis=0), np.nanmax(X, axis=0))
+    filled = np.where(np.isnan(X), np.nan_to_num(stats.mean.astype(X.dtype)), X)
+    LIKELIHOODS[likelihood].check_data(filled, column_stats(filled))
+    return stats
+
+
+def all_numeric(X):
+    """Whether X is a numeric matrix rather than a table with categories."""
+    if not isinstance(X, pd.DataFrame):
+        return True
+    return all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)
+               for d in X.dtypes)
+
+
+def _dtypes(X):
+    if isinstance(X, pd.DataFrame):
+        return [str(d) for d in X.dtypes]
+    return [None] * np.shape(X)[1]
 
 
 def _generator(random_state):

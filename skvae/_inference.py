@@ -12,7 +12,6 @@ from scipy.special import logsumexp
 
 from ._config import jit
 from ._latent import draw_kl, kl_to_standard_normal, reparameterize
-from ._model import Workspace
 from ._network import forward
 from ._threads import kernel_threads
 
@@ -24,7 +23,7 @@ ROW_BUDGET = 4096
 
 def encode_rows(model, x, ws):
     """Encoder output ``[mu | log_var]`` for the rows of ``x`` (a view into ``ws``)."""
-    return forward(model.encoder, model.activation, x, ws.enc, ws.n_blocks)
+    return forward(model.encoder, model.activation, model.inputs(x, ws), ws.enc, ws.n_blocks)
 
 
 def decode_rows(model, z, ws, result, keep_outputs=True):
@@ -109,7 +108,7 @@ def map_rows(model, X, n_draws, fn, n_columns=None, rows=None, n_jobs=None):
     chunk = max(1, ROW_BUDGET // max(n_draws, 1))
     size = min(chunk, n_rows)
     dtype = model.theta.dtype
-    ws = Workspace(model.layout, size, max(n_draws, 1), dtype)
+    ws = model.workspace(size, max(n_draws, 1))
     buf = np.empty((size, X.shape[1]), dtype=dtype)
     if n_columns is None:
         result = np.empty(n_rows, dtype=dtype)

@@ -11,7 +11,11 @@ class VAEModel:
     """A VAE's parameters ``theta`` seen through its layout, ready to run.
 
     Built on demand from an estimator's fitted state; it holds views, so it
-    is cheap to make and never stored on the estimator.
+    is cheap to make and never stored on the estimator. ``likelihood`` is a
+    plain :class:`~._likelihoods.Likelihood`, whose data rows are the
+    encoder's input, or a table's
+    :class:`~._likelihoods.columns.ColumnLikelihood`, which builds the
+    encoder's input from the data rows (:meth:`inputs`).
     """
 
     def __init__(self, layout, activation, likelihood, min_variance, theta):
@@ -22,34 +26,57 @@ class VAEModel:
         self.theta = theta
         self.encoder, self.decoder = layout.views(theta)
         self.n_latent = layout.decoder_shapes[0][0]
-        self.n_features = layout.encoder_shapes[0][0]
+        self.encodes_inputs = hasattr(likelihood, "encoder_input")
+        #: columns of a data row (and of a mean or a sample)
+        self.n_features = (likelihood.n_columns if self.encodes_inputs
+                           else layout.encoder_shapes[0][0])
 
     @staticmethod
     def layout_for(arch):
         """The parameter layout of an estimator's architecture dict."""
-        return NetworkLayout(arch["n_features"], arch["n_latent"], arch["hidden_layer_sizes"],
-                             LIKELIHOODS[arch["likelihood"]].n_outputs)
+        return NetworkLayout(arch["n_inputs"], arch["n_latent"], arch["hidden_layer_sizes"],
+                             arch["n_outputs"])
 
     @classmethod
-    def from_architecture(cls, arch, theta):
-        """The model of an estimator's architecture dict with parameters ``theta``."""
+    def from_architecture(cls, arch, theta, likelihood=None):
+        """The model of an estimator's architecture dict with parameters
+        ``theta``; ``likelihood`` replaces the plain one the dict names."""
         return cls(cls.layout_for(arch), ACTIVATIONS[arch["activation"]],
-                   LIKELIHOODS[arch["likelihood"]], arch["min_variance"], theta)
+                   likelihood or LIKELIHOODS[arch["likelihood"]], arch["min_variance"], theta)
+
+    def inputs(self, x, ws):
+        """The encoder's input for the data rows ``x`` (``x`` itself for a
+        plain likelihood)."""
+        if not self.encodes_inputs:
+            return x
+        return self.likelihood.encoder_input(x, ws.inputs[: x.shape[0]])
+
+    def workspace(self, n_rows, n_draws):
+        """A :class:`Workspace` for this model."""
+        return Workspace(self.layout, n_rows, n_draws, self.theta.dtype,
+                         self.n_features if self.encodes_inputs else None)
 
 
 class Workspace:
     """Every buffer one pass needs, for up to ``n_rows`` rows and ``n_draws`` draws.
 
+    ``n_columns``: a table's data columns, when the encoder's input is built
+    from them (see :meth:`VAEModel.inputs`).
+
     ``n_blocks`` is the number of threads the kernels may split their work
     between (set from :func:`~skvae._threads.kernel_threads`).
     """
 
-    def __init__(self, layout, n_rows, n_draws, dtype):
+    def __init__(self, layout, n_rows, n_draws, dtype, n_columns=None):
         n_latent = layout.decoder_shapes[0][0]
+        n_inputs = layout.encoder_shapes[0][0]
         n_dec = n_rows * n_draws
         self.n_draws = n_draws
         self.n_blocks = 1
-        self.x = np.empty((n_rows, layout.encoder_shapes[0][0]), dtype=dtype)
+        #: data rows, and the encoder's input built from them when a table's
+        #: ``n_columns`` differ from it
+        self.x = np.empty((n_rows, n_inputs if n_columns is None else n_columns), dtype=dtype)
+        self.inputs = np.empty((n_rows if n_columns is not None else 0, n_inputs), dtype=dtype)
         self.enc = allocate_activations(layout.encoder_shapes, n_rows, dtype)
         self.enc_grad = allocate_activations(layout.encoder_shapes, n_rows, dtype)
         self.dec = allocate_activations(layout.decoder_shapes, n_dec, dtype)

@@ -6,8 +6,7 @@ are views into it, so an optimizer updates the whole network in one pass and
 the L2 penalty touches the prefix ``theta[:n_weights]`` only.
 
 The encoder maps ``n_features -> hidden... -> 2 * n_latent`` (``[mu | log_var]``);
-the decoder mirrors it: ``n_latent -> reversed(hidden)... -> n_outputs *
-n_features``. Hidden layers use the chosen activation, the two output layers
+the decoder mirrors it: ``n_latent -> reversed(hidden)... -> n_outputs``. Hidden layers use the chosen activation, the two output layers
 are linear.
 """
 
@@ -23,17 +22,19 @@ class NetworkLayout:
 
     Parameters
     ----------
-    n_features, n_latent : int
+    n_inputs, n_latent : int
+        The encoder's inputs (the features, or a table's encoded columns)
+        and the latent dimension.
     hidden_layer_sizes : sequence of int
         Encoder hidden widths; the decoder uses them in reverse order.
     n_outputs : int
-        Decoder outputs per feature (from the likelihood).
+        The decoder's outputs in all (the likelihood's parameters).
     """
 
-    def __init__(self, n_features, n_latent, hidden_layer_sizes, n_outputs):
+    def __init__(self, n_inputs, n_latent, hidden_layer_sizes, n_outputs):
         hidden = [int(h) for h in hidden_layer_sizes]
-        enc = [n_features, *hidden, 2 * n_latent]
-        dec = [n_latent, *hidden[::-1], n_outputs * n_features]
+        enc = [n_inputs, *hidden, 2 * n_latent]
+        dec = [n_latent, *hidden[::-1], n_outputs]
         self.encoder_shapes = list(pairwise(enc))
         self.decoder_shapes = list(pairwise(dec))
         shapes = self.encoder_shapes + self.decoder_shapes

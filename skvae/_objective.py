@@ -36,7 +36,9 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
         log w_lm = log p(x_m | z_lm) - beta * [log q(z_lm|x_m) - log p(z_lm)]
 
     whose gradient weights each draw by its normalized importance weight.
-    In both, z_lm = mu_m + sigma_m * eps_lm. Writes d loss / d theta into
+    In both, z_lm = mu_m + sigma_m * eps_lm, and log p(x|z) sums over the
+    observed entries of x (with NaN marking the missing ones, in a table;
+    with the IWAE objective, the bound of MIWAE). Writes d loss / d theta into
     ``grad`` (a flat buffer like ``theta``) and returns ``(loss, total)``:
     ``total`` is the sum over the minibatch rows of the per-row objective,
     without the weight penalty.
@@ -48,7 +50,8 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
     iwae = objective == "iwae"
     analytic = kl_estimator == "analytic" and not iwae
 
-    head = forward(model.encoder, act, x, ws.enc, n_blocks)
+    inputs = model.inputs(x, ws)
+    head = forward(model.encoder, act, inputs, ws.enc, n_blocks)
     z = ws.z(n_dec, n_latent)
     reparameterize(head, eps, z)
     out = forward(model.decoder, act, z, ws.dec, n_blocks)
@@ -66,8 +69,8 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
         add_draw_kl_gradient(z, kl_weights, grad_z)
     grad_head = ws.enc_grad[-1][:n_rows]
     kl = reparameterize_backward(head, eps, grad_z, beta / n_rows, analytic, grad_head)
-    backward(model.encoder, grad_encoder, act, x, ws.enc, ws.enc_grad, grad_head, ws.no_rows,
-             n_blocks)
+    backward(model.encoder, grad_encoder, act, inputs, ws.enc, ws.enc_grad, grad_head,
+             ws.no_rows, n_blocks)
 
     if analytic:
         total = float(row_nll.sum(dtype=np.float64)) / n_draws + beta * kl

@@ -5,6 +5,7 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -150,3 +151,11 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
+
+    def __sklearn_tags__(self):
+        from ._estimator import VAETransformer
+
+        tags = super().__sklearn_tags__()
+        estimator = self.estimator if self.estimator is not None else VAETransformer()
+        tags.input_tags.allow_nan = get_tags(estimator).input_tags.allow_nan
+        return tags

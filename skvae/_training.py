@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._inference import score_rows
-from ._model import Workspace
 from ._objective import sgvb_loss_gradient
 from ._progress import report
 from ._threads import kernel_threads
@@ -68,7 +67,7 @@ class Trainer:
     def __init__(self, model, optimizer, X, train_rows, val_rows, rng, options):
         self.model, self.optimizer, self.rng, self.options = model, optimizer, rng, options
         self.X, self.train_rows, self.val_rows = X, train_rows, val_rows
-        self.ws = Workspace(model.layout, options.batch_size, options.n_draws, model.theta.dtype)
+        self.ws = model.workspace(options.batch_size, options.n_draws)
         self.grad = np.empty_like(model.theta)
         validating = val_rows is not None
         self.monitor = ConvergenceMonitor(options.tol, options.n_iter_no_change,

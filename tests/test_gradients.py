@@ -48,7 +48,7 @@ def problems(draw):
 def make_case(p):
     rng = np.random.default_rng(p["seed"])
     layout = NetworkLayout(p["n_features"], p["n_latent"], p["hidden"],
-                           LIKELIHOODS[p["likelihood"]].n_outputs)
+                           LIKELIHOODS[p["likelihood"]].n_outputs * p["n_features"])
     theta = rng.normal(0.0, 0.5, layout.n_params)
     x = ref.LIKELIHOODS[p["likelihood"]].data(rng, (p["n_rows"], p["n_features"]))
     eps = rng.standard_normal((p["n_draws"], p["n_rows"], p["n_latent"]))

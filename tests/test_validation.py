@@ -37,10 +37,12 @@ def test_methods_taking_data_refuse_bad_input(method):
     call = getattr(vae, method)
     with pytest.raises(ValueError, match="has 4 features, but VAETransformer is expecting 5"):
         call(X_UNIT[:, :4])
-    with pytest.raises(ValueError, match="NaN"):
-        call(with_value(np.nan))
+    with pytest.raises(ValueError, match="infinity"):
+        call(with_value(np.inf))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         call(with_value(2.0))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):  # also beside a missing entry
+        call(with_value(2.0, row=4) + with_value(np.nan) - X_UNIT)
 
 
 def test_inverse_transform_refuses_the_wrong_latent_width():
@@ -99,7 +101,7 @@ def test_early_stopping_needs_rows_to_hold_out():
 def test_a_failed_refit_leaves_the_fitted_model_unchanged():
     vae = fitted()
     before = vae.transform(X_UNIT), vae.n_iter_, vae.n_features_in_
-    for bad in (with_value(np.nan), np.empty((0, 5)), X_UNIT[:, 0]):
+    for bad in (with_value(np.inf), np.empty((0, 5)), X_UNIT[:, 0]):
         with pytest.raises(ValueError):
             vae.fit(bad)
     vae.set_params(likelihood="bernoulli")
@@ -109,8 +111,9 @@ def test_a_failed_refit_leaves_the_fitted_model_unchanged():
     assert (vae.n_iter_, vae.n_features_in_) == before[1:]
 
 
-def test_data_frames_with_string_columns_are_refused_clearly():
+def test_a_column_mixing_numbers_and_strings_is_refused_clearly():
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": ["x", "y", "z"]})
-    with pytest.raises(ValueError, match="convert"):
+    frame = pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": ["x", 2, "z"]})
+    with pytest.raises(ValueError, match=r"column 'b' mixes values of different types "
+                                         r"\(str 'x', int 2\)"):
         VAETransformer(max_iter=1).fit(frame)

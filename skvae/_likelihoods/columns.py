@@ -1,0 +1,272 @@
+"""A likelihood per column, with missing entries: the decoder of a table.
+
+Each column ``j`` of the data has its own kind (:data:`KINDS`) and its own
+decoder outputs: ``first[j]`` (a mean, logit or log-rate; a categorical
+column's ``n_levels[j]`` logits start there) and, for the Gaussian,
+``second[j]`` (its ``s``, variance ``exp(s) + min_variance``). A missing
+entry (NaN) adds nothing to -log p and gets a zero gradient: the objective
+sums over the observed entries only, as MIWAE's does (Mattei & Frellsen,
+2019). A categorical column holds its category's code, 0 to K - 1.
+
+``log_scale[j]`` is added to a Gaussian column's -log p: the column is
+modelled standardized, x' = (x - shift) / scale, and log p(x) =
+log p(x') - log scale, so densities are in the data's own units.
+
+The encoder's input is built per minibatch by :func:`build_inputs`: a
+numeric column's value (its ``fill`` where missing), a categorical column's
+one-hot code (all zeros where missing), and a 1 in a column's missing
+indicator, for the columns that have one. X is never one-hot encoded whole.
+"""
+
+import math
+
+import numpy as np
+from numba import prange
+
+from .._config import jit, jit_threads
+from .._latent import LOG_2PI
+from .._threads import block_range, row_blocks, run_blocks
+from .._vector_math import softplus_and_sigmoid
+from .continuous_bernoulli import (
+    cb_terms,
+    continuous_bernoulli_mean_block,
+    continuous_bernoulli_sample,
+)
+from .gaussian import MAX_S, gaussian_variance
+from .poisson import MAX_LOG_RATE
+
+GAUSSIAN, GAUSSIAN_UNIT, BERNOULLI, CONTINUOUS_BERNOULLI, POISSON, CATEGORICAL = range(6)
+
+#: Every kind of column by its likelihood's public name.
+KINDS = {
+    "gaussian": GAUSSIAN, "gaussian_unit": GAUSSIAN_UNIT, "bernoulli": BERNOULLI,
+    "continuous_bernoulli": CONTINUOUS_BERNOULLI, "poisson": POISSON,
+    "categorical": CATEGORICAL,
+}
+
+HALF_LOG_2PI = 0.5 * LOG_2PI
+
+
+@jit
+def columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor, scale,
+                  grad_out, row_nll, block, n_blocks):
+    """Rows of block ``block``: -log p(x|out) over the observed entries into
+    row_nll and, when grad_out has rows, ``scale`` times its gradient into
+    grad_out (zero at the outputs of missing entries)."""
+    first_row, last_row = block_range(out.shape[0], block, n_blocks, 1)
+    n_rows = x.shape[0]
+    want_grad = grad_out.shape[0] > 0
+    t = out.dtype.type
+    log_floor_t, inv_floor = t(log_floor), t(math.exp(-log_floor))
+    zero, half, one, cap = t(0.0), t(0.5), t(1.0), t(MAX_S)
+    scale = t(scale)
+    for r in range(first_row, last_row):
+        xr, o = x[r % n_rows], out[r]
+        g = grad_out[r] if want_grad else out[r]
+        total = 0.0
+        for j in range(kinds.shape[0]):
+            v, a, kind = xr[j], first[j], kinds[j]
+            if np.isnan(v):
+                if want_grad:
+                    for i in range(a, a + n_levels[j]):
+                        g[i] = zero
+                    if second[j] >= 0:
+                        g[second[j]] = zero
+                continue
+            if kind == GAUSSIAN:
+                s = o[second[j]]
+                log_var, inv_var, share = gaussian_variance(s, log_floor_t, inv_floor, cap, one)
+                diff = v - o[a]
+                ratio = diff * diff * inv_var
+                total += half * (log_var + ratio) + HALF_LOG_2PI + log_scale[j]
+                if want_grad:
+                    g[a] = -scale * diff * inv_var
+                    g[second[j]] = half * scale * share * (one - ratio) if s < cap else zero
+            elif kind == GAUSSIAN_UNIT:
+                diff = o[a] - v
+                total += half * diff * diff + HALF_LOG_2PI + log_scale[j]
+                if want_grad:
+                    g[a] = scale * diff
+            elif kind == BERNOULLI:
+                log_normalizer, mean = softplus_and_sigmoid(o[a])
+                total += log_normalizer - v * o[a]
+                if want_grad:
+                    g[a] = scale * (mean - v)
+            elif kind == CONTINUOUS_BERNOULLI:
+                log_normalizer, derivative, _ = cb_terms(o[a])
+                total += log_normalizer - np.float64(v) * np.float64(o[a])
+                if want_grad:
+                    g[a] = scale * (derivative - v)
+            elif kind == POISSON:
+                clipped = min(np.float64(o[a]), MAX_LOG_RATE)
+                rate = math.exp(clipped)
+                count = np.float64(v)
+                total += rate - count * clipped + math.lgamma(count + 1.0)
+                if want_grad:
+                    g[a] = scale * (rate - count) if o[a] < MAX_LOG_RATE else zero
+            else:  # CATEGORICAL: softmax over the column's logits
+                k = n_levels[j]
+                top = o[a]
+                for i in range(a + 1, a + k):
+                    top = max(top, o[i])
+                sum_exp = 0.0
+                for i in range(a, a + k):
+                    sum_exp += math.exp(np.float64(o[i] - top))
+                log_sum = np.float64(top) + math.log(sum_exp)
+                code = a + int(v)
+                total += log_sum - o[code]
+                if want_grad:
+                    for i in range(a, a + k):
+                        g[i] = scale * t(math.exp(np.float64(o[i]) - log_sum))
+                    g[code] -= scale
+        row_nll[r] = total
+
+
+@jit_threads
+def columns_threads(x, out, kinds, first, second, n_levels, log_scale, log_floor, scale,
+                    grad_out, row_nll, n_blocks):
+    """:func:`columns_block` on every block, one thread each."""
+    for block in prange(n_blocks):
+        columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor, scale,
+                      grad_out, row_nll, block, n_blocks)
+
+
+@jit
+def build_inputs(x, kinds, n_levels, input_at, indicator_at, fill, inputs):
+    """The encoder's input for the rows of ``x`` (see the module's docstring)."""
+    for r in range(x.shape[0]):
+        row, values = inputs[r], x[r]
+        row[:] = 0.0
+        for j in range(kinds.shape[0]):
+            v = values[j]
+            if np.isnan(v):
+                if kinds[j] != CATEGORICAL:
+                    row[input_at[j]] = fill[j]
+                if indicator_at[j] >= 0:
+                    row[indicator_at[j]] = 1.0
+            elif kinds[j] == CATEGORICAL:
+                row[input_at[j] + int(v)] = 1.0
+            else:
+                row[input_at[j]] = v
+
+
+def _softmax(logits):
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(values):
+    return 0.5 * (1.0 + np.tanh(0.5 * values))
+
+
+class ColumnLikelihood:
+    """The decoder likelihood of a table, with the interface of
+    :class:`~._rows.Likelihood` (``log_density``, ``nll_gradient``,
+    ``mean``, ``sample``) over the per-column arrays of a
+    :class:`~skvae._table_schema.KernelColumns`.
+
+    ``mean`` and ``sample`` give one value per column: a numeric column's
+    mean or draw, a categorical column's most probable or drawn code.
+    ``n_outputs``, ``n_inputs``: the decoder's outputs and the encoder's
+    inputs in all.
+    """
+
+    #: not one count per feature, as a plain likelihood's: see ``total_outputs``
+    n_outputs = None
+
+    def __init__(self, columns):
+        self.columns = columns
+        self.total_outputs, self.n_inputs = columns.n_outputs, columns.n_inputs
+        self.n_columns = len(columns.kinds)
+
+    def _rows(self, x, out, min_variance, scale, grad_out, row_nll, n_blocks):
+        c = self.columns
+        run_blocks(columns_block, columns_threads, row_blocks(out, n_blocks), x, out,
+                   c.kinds, c.first, c.second, c.n_levels, c.log_scale,
+                   math.log(min_variance), scale, grad_out, row_nll)
+
+    def log_density(self, x, out, min_variance, log_p, scratch=None, n_blocks=1):
+        self._rows(x, out, min_variance, 1.0, out[:0], log_p, n_blocks)
+        np.negative(log_p, out=log_p)
+
+    def nll_gradient(self, x, out, min_variance, scale, grad_out, row_nll, scratch=None,
+                     n_blocks=1):
+        self._rows(x, out, min_variance, scale, grad_out, row_nll, n_blocks)
+
+    def encoder_input(self, x, inputs):
+        c = self.columns
+        build_inputs(x, c.kinds, c.n_levels, c.input_at, c.indicator_at, c.fill, inputs)
+        return inputs
+
+    def output_bias(self, T, min_variance):
+        """Decoder output biases for the untrained decoder, from the observed
+        entries of the model's matrix ``T``: each column's mean (log-odds of
+        the categories' shares, with one count added to each)."""
+        c = self.columns
+        bias = np.zeros(self.total_outputs)
+        for j, kind in enumerate(c.kinds):
+            values = T[:, j]
+            observed = values[~np.isnan(values)].astype(np.float64)
+            mean = observed.mean() if len(observed) else 0.0
+            a = c.first[j]
+            if kind == CATEGORICAL:
+                counts = np.bincount(observed.astype(np.int64), minlength=c.n_levels[j]) + 1.0
+                bias[a : a + c.n_levels[j]] = np.log(counts / counts.sum())
+            elif kind in (GAUSSIAN, GAUSSIAN_UNIT):
+                bias[a] = mean
+                if kind == GAUSSIAN:
+                    var = observed.var() if len(observed) else 1.0
+                    bias[c.second[j]] = np.log(max(var - min_variance, min_variance))
+            elif kind == POISSON:
+                bias[a] = np.log(max(mean, 1e-3))
+            else:
+                p = min(max(mean, 1e-3), 1 - 1e-3)
+                bias[a] = np.log(p) - np.log1p(-p)
+        return bias
+
+    def mean(self, out, min_variance, result, n_blocks=1):
+        """Each column's mean into ``result`` (a categorical column's most
+        probable code)."""
+        c = self.columns
+        for j, kind in enumerate(c.kinds):
+            a = c.first[j]
+            o = out[:, a]
+            if kind in (GAUSSIAN, GAUSSIAN_UNIT):
+                result[:, j] = o
+            elif kind == BERNOULLI:
+                result[:, j] = _sigmoid(o)
+            elif kind == CONTINUOUS_BERNOULLI:
+                column = np.ascontiguousarray(o.reshape(-1, 1))
+                continuous_bernoulli_mean_block(column, result[:0, :1], 0, 1)
+                result[:, j] = column[:, 0]
+            elif kind == POISSON:
+                result[:, j] = np.exp(np.minimum(o, MAX_LOG_RATE))
+            else:
+                result[:, j] = out[:, a : a + c.n_levels[j]].argmax(axis=1)
+
+    def sample(self, mean, out, min_variance, rng):
+        """One draw x ~ p(x|out) per row and column (codes for categorical
+        columns); ``mean`` is not needed."""
+        c = self.columns
+        n = out.shape[0]
+        result = np.empty((n, len(c.kinds)), dtype=out.dtype)
+        for j, kind in enumerate(c.kinds):
+            a = c.first[j]
+            o = out[:, a].astype(np.float64)
+            if kind == GAUSSIAN:
+                s = np.minimum(out[:, c.second[j]].astype(np.float64), MAX_S)
+                result[:, j] = o + np.sqrt(np.exp(s) + min_variance) * rng.standard_normal(n)
+            elif kind == GAUSSIAN_UNIT:
+                result[:, j] = o + rng.standard_normal(n)
+            elif kind == BERNOULLI:
+                result[:, j] = rng.random(n) < _sigmoid(o)
+            elif kind == CONTINUOUS_BERNOULLI:
+                result[:, j] = continuous_bernoulli_sample(o, o, min_variance, rng)
+            elif kind == POISSON:
+                result[:, j] = rng.poisson(np.exp(np.minimum(o, MAX_LOG_RATE)))
+            else:
+                cumulative = np.cumsum(_softmax(out[:, a : a + c.n_levels[j]]
+                                                .astype(np.float64)), axis=1)
+                codes = (rng.random(n)[:, None] > cumulative).sum(axis=1)
+                result[:, j] = np.minimum(codes, c.n_levels[j] - 1)
+        return result
