@@ -13,14 +13,18 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._likelihoods import LIKELIHOODS
+from ._likelihoods.columns import KINDS
 
 #: The only type a skvae model file may contain beyond what skops trusts.
 TRUSTED_TYPES = ["skvae._estimator.VAETransformer"]
 
 
 def read_data(path, key=None):
-    """A 2-D float array from .npy, .npz (``key`` or its only array) or .csv."""
+    """A 2-D float array from .npy, .npz (``key`` or its only array) or .csv.
+
+    A .csv file of numbers only is read as an array; one with a header or
+    with text cells as a DataFrame, its text columns as categories (an empty
+    cell is a missing entry)."""
     path = Path(path)
     if path.suffix == ".npy":
         return np.load(path, allow_pickle=False)
@@ -32,14 +36,21 @@ def read_data(path, key=None):
     if path.suffix == ".csv":
         try:
             return np.loadtxt(path, delimiter=",", ndmin=2)
-        except ValueError:  # a header line
-            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
+        except ValueError:  # a header line, text cells or empty cells
+            import pandas as pd
+
+            return pd.read_csv(path)
     raise SystemExit(f"{path}: expected a .npy, .npz or .csv file.")
 
 
 def write_data(path, array):
+    """Writes an array, or a DataFrame as a .csv with its header."""
     path = Path(path)
-    if path.suffix == ".npy":
+    if hasattr(array, "to_csv"):
+        if path.suffix != ".csv":
+            raise SystemExit(f"{path}: a table is written as a .csv file.")
+        array.to_csv(path, index=False)
+    elif path.suffix == ".npy":
         np.save(path, array)
     elif path.suffix == ".csv":
         np.savetxt(path, array, delimiter=",", fmt="%.9g")
@@ -107,7 +118,9 @@ def build_parser():
     fit.add_argument("--key", help="the array to use from a .npz file")
     fit.add_argument("--n-latent", type=int, default=2)
     fit.add_argument("--hidden", default="128,64", help="hidden widths (default 128,64)")
-    fit.add_argument("--likelihood", choices=sorted(LIKELIHOODS), default="gaussian")
+    fit.add_argument("--likelihood", choices=["auto", *sorted(KINDS)], default="auto",
+                     help="'auto': text columns categorical, numeric columns Gaussian "
+                          "(standardized)")
     fit.add_argument("--max-iter", type=int, default=200)
     fit.add_argument("--early-stopping", action="store_true")
     fit.add_argument("--random-state", type=int)

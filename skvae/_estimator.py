@@ -72,23 +72,40 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     activation : {"tanh", "relu", "softplus", "leaky_relu"}, default="tanh"
         Activation of the hidden layers ("tanh" is the paper's;
         "leaky_relu" has slope 0.01 below zero).
-    likelihood : {"gaussian", "gaussian_unit", "bernoulli", \
-            "continuous_bernoulli", "poisson"}, default="gaussian"
-        Decoder distribution p(x|z), by the kind of data:
+    likelihood : "auto", str or dict, default="auto"
+        Decoder distribution p(x|z) of each column.
 
-        - "gaussian", real values: the decoder outputs a mean and a
-          log-variance per feature (the paper's appendix C.2), with the
-          variance floored at ``min_variance``;
-        - "gaussian_unit", real values: mean only, unit variance, so the
-          negative ELBO is half the squared reconstruction error plus a
-          constant (scale the data accordingly);
-        - "bernoulli", binary data in {0, 1} (values in [0, 1] are accepted
-          as probabilities): the decoder outputs logits;
-        - "continuous_bernoulli", values in [0, 1] that are not binary, such
-          as grey levels: the properly normalized density of Loaiza-Ganem
-          and Cunningham (2019), with logits as outputs;
-        - "poisson", counts (whole numbers >= 0): the decoder outputs
-          log-rates, clipped at 30.
+        - "auto": bool, category, string and object columns are
+          "categorical"; numeric columns "gaussian", standardized with their
+          mean and standard deviation, so that they work in their own units
+          (densities and generated values are in those units). A value that
+          holds at least a quarter of a numeric column's entries (the zeros
+          of a count, say) gets a point mass of its own. Columns of whole
+          numbers are generated rounded. See the user guide, "Tables".
+        - one name for every column, in the data's own units (not
+          standardized):
+
+          - "gaussian", real values: the decoder outputs a mean and a
+            log-variance per feature (the paper's appendix C.2), with the
+            variance floored at ``min_variance``;
+          - "gaussian_unit", real values: mean only, unit variance, so the
+            negative ELBO is half the squared reconstruction error plus a
+            constant (scale the data accordingly);
+          - "bernoulli", binary data in {0, 1} (values in [0, 1] are
+            accepted as probabilities): the decoder outputs logits;
+          - "continuous_bernoulli", values in [0, 1] that are not binary,
+            such as grey levels: the properly normalized density of
+            Loaiza-Ganem and Cunningham (2019), with logits as outputs;
+          - "poisson", counts (whole numbers >= 0): the decoder outputs
+            log-rates, clipped at 30;
+          - "categorical": a softmax over each column's categories.
+        - a dict from column (name for a DataFrame, index for an array) to
+          one of those names; unlisted columns follow "auto", and Gaussian
+          columns are standardized.
+
+        Missing entries (NaN, None, pd.NA) are allowed in every column: the
+        objective sums over the observed entries, and the encoder sees a
+        missing indicator for each column that had missing entries at fit.
     min_variance : float, default=1e-2
         Floor added to the Gaussian decoder's variance, in squared units of
         the data (for standardized data, a standard deviation of at least 0.1
@@ -160,6 +177,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         products run on one thread whatever the setting. These are numba's
         threads, not joblib's; inside a joblib worker numba has as many
         threads as joblib gives the worker. See Notes.
+    handle_unknown : {"error", "missing"}, default="error"
+        A category that ``fit`` never saw, met by ``transform``,
+        ``score_samples`` or ``partial_fit``: a ValueError naming the column
+        and the value, or a missing entry.
+    enforce_min_max_values : bool, default=True
+        Keep the numeric columns that ``sample`` and ``inverse_transform``
+        give back within each column's training range (SDV's convention).
+        Only for tables ("auto", "categorical" or a dict).
 
     Attributes
     ----------
@@ -167,6 +192,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during fit, when X had string column names.
+    likelihoods_ : dict
+        The likelihood chosen for each column.
+    categories_ : list of ndarray
+        The categories of each categorical column, in code order.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -678,7 +707,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """Model values (means or draws) as the data came to ``fit``."""
         if self._plain and not self._as_frame:
             return values
-        return decode(values, self._columns, self._as_frame, self.enforce_min_max_values)
+        # a single likelihood's values are its own (Bernoulli draws are 0 or 1,
+        # below the smallest probability in X, say): only the tables' are kept in range
+        return decode(values, self._columns, self._as_frame,
+                      self.enforce_min_max_values and not self._plain)
 
     # -- fitted weights and scikit-learn protocol -----------------------------
     def _layer_arrays(self, part, kind):
@@ -690,6 +722,20 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         for a in arrays:
             a.flags.writeable = False
         return arrays
+
+    @property
+    def likelihoods_(self):
+        """The likelihood of each column, by column (name, or index for an array)."""
+        check_is_fitted(self)
+        return {c["name"]: c["kind"] for c in self._columns}
+
+    @property
+    def categories_(self):
+        """The categories of each categorical column, in code order (as
+        OneHotEncoder's ``categories_``, one array per categorical column)."""
+        check_is_fitted(self)
+        return [np.array(c["categories"], dtype=object) for c in self._columns
+                if c["kind"] == "categorical"]
 
     encoder_coefs_ = property(lambda self: self._layer_arrays("encoder", 0))
     encoder_intercepts_ = property(lambda self: self._layer_arrays("encoder", 1))

@@ -54,7 +54,8 @@ def test_fit_transform_sample_round_trip(tmp_path, suffix, capsys):
     np.testing.assert_allclose(np.load(tmp_path / "Z.npy"), expected, rtol=1e-6)
     main(["sample", str(model), "--n-samples", "7", "--random-state", "1",
           "--output", str(tmp_path / "S.csv")])
-    samples = np.loadtxt(tmp_path / "S.csv", delimiter=",")
+    # a .csv with a header is a table: its samples come back under that header
+    samples = np.loadtxt(tmp_path / "S.csv", delimiter=",", skiprows=int(suffix == ".csv"))
     assert samples.shape == (7, 5) and set(np.unique(samples)) <= {0.0, 1.0}
 
 
@@ -150,4 +151,25 @@ def test_every_likelihood_is_offered():
 
     fit = build_parser()._subparsers._group_actions[0].choices["fit"]
     choices = next(a.choices for a in fit._actions if a.dest == "likelihood")
-    assert sorted(choices) == sorted(LIKELIHOODS)
+    assert sorted(choices) == sorted(["auto", "categorical", *LIKELIHOODS])
+
+
+def test_a_mixed_csv_is_fitted_and_sampled_under_its_header(tmp_path, capsys):
+    pytest.importorskip("skops")
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"income": rng.normal(300, 50, 80).round(1),
+                          "city": rng.choice(["Oslo", "Lima"], 80),
+                          "age": rng.integers(20, 60, 80)})
+    table.loc[3, "income"] = np.nan  # an empty cell
+    data = tmp_path / "table.csv"
+    table.to_csv(data, index=False)
+    model = tmp_path / "vae.skops"
+    main(["fit", str(data), "--output", str(model), "--hidden", "8", "--max-iter", "3",
+          "--random-state", "0"])
+    main(["sample", str(model), "--n-samples", "5", "--output", str(tmp_path / "S.csv")])
+    samples = pd.read_csv(tmp_path / "S.csv")
+    assert list(samples.columns) == ["income", "city", "age"]
+    assert set(samples["city"]) <= {"Oslo", "Lima"}
+    assert samples["age"].dtype == np.int64 and not samples.isna().any().any()

@@ -321,3 +321,24 @@ def test_partial_fit_continues_on_a_table_with_holes():
     before = vae._theta.copy()
     vae.partial_fit(holes)
     assert vae.n_iter_ == 6 and not np.array_equal(before, vae._theta)
+
+
+def test_fitted_categories_and_likelihoods_are_reported():
+    vae = fit(mixed_frame())
+    assert vae.likelihoods_["city"] == "categorical"
+    assert vae.likelihoods_["income"] == "gaussian"
+    cities, plans, members = vae.categories_
+    assert cities.tolist() == ["Lima", "Oslo", "Pune"]
+    assert plans.tolist() == ["basic", "plus", "pro"] and members.tolist() == [False, True]
+
+
+def test_a_fitted_table_model_saves_and_loads_with_skops(tmp_path):
+    sio = pytest.importorskip("skops.io")
+    frame = mixed_frame()
+    vae = fit(frame)
+    path = tmp_path / "table.skops"
+    sio.dump(vae, path)
+    loaded = sio.load(path, trusted=["skvae._estimator.VAETransformer"])
+    pd.testing.assert_frame_equal(loaded.sample(20, random_state=0),
+                                  vae.sample(20, random_state=0))
+    np.testing.assert_array_equal(loaded.score_samples(frame), vae.score_samples(frame))
