@@ -130,11 +130,12 @@ def _column_type(name, column):
 
 
 def _numeric_values(name, column):
-    """A column's values as float64, NaN where missing; refuses inf."""
+    """A copy of a column's values as float64, NaN where missing; refuses inf."""
+    # always a copy: encode standardizes it in place
     if isinstance(column, pd.Series):
-        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     else:
-        values = np.asarray(column, dtype=np.float64)
+        values = np.array(column, dtype=np.float64)
     if np.isinf(values).any():
         bad = values[np.isinf(values)][0]
         raise ValueError(f"{_describe(name)} holds {bad}; values must be finite (NaN, None "
@@ -313,13 +314,22 @@ def plain_kernel_columns(likelihood, fill):
 
 def _codes(name, column, categories, handle_unknown):
     """A categorical column's codes as floats, NaN where missing."""
-    values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
-    missing = np.asarray(pd.isna(values), dtype=bool)
+    known = pd.Index(categories, dtype=object)
     if isinstance(column, pd.Series) and isinstance(column.dtype, pd.CategoricalDtype):
-        values = np.asarray(column.astype(object))
-    codes = pd.Index(categories, dtype=object).get_indexer(pd.Index(values, dtype=object))
+        # map the column's own categories, not its rows: one lookup per category
+        own = column.cat.codes.to_numpy()
+        missing = own < 0
+        codes = np.append(known.get_indexer(pd.Index(column.cat.categories, dtype=object)),
+                          -1)[own]
+        values = None
+    else:
+        values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        codes = known.get_indexer(pd.Index(values, dtype=object))
     unknown = (codes < 0) & ~missing
     if unknown.any() and handle_unknown == "error":
+        if values is None:
+            values = np.asarray(column.cat.categories, dtype=object)[np.maximum(own, 0)]
         seen = pd.unique(pd.Series(values[unknown], dtype=object))
         shown = ", ".join(repr(v) for v in seen[:5]) + (" ..." if len(seen) > 5 else "")
         raise ValueError(
@@ -333,15 +343,19 @@ def _codes(name, column, categories, handle_unknown):
 
 
 def encode(names, data, columns, dtype, handle_unknown="error"):
-    """The model's matrix of a table already read by :func:`read_columns`."""
-    n_rows = len(data[0])
-    blocks = []
+    """The model's matrix of a table already read by :func:`read_columns`.
+
+    Filled column by column, so that no more than one column's float64
+    copy exists at a time besides the matrix."""
+    T = np.empty((len(data[0]), len(model_columns(columns))), dtype=dtype)
+    j = 0
     for name, column, c in zip(names, data, columns):
         kind = _column_type(name, column)
         if c["kind"] == "categorical":
             if kind == "numeric" and isinstance(column, pd.Series):
                 column = pd.Series(_numeric_values(name, column))
-            blocks.append(_codes(name, column, c["categories"], handle_unknown))
+            T[:, j] = _codes(name, column, c["categories"], handle_unknown)
+            j += 1
             continue
         if kind != "numeric":
             raise ValueError(f"{_describe(name)} was numeric at fit but holds categories "
@@ -353,23 +367,24 @@ def encode(names, data, columns, dtype, handle_unknown="error"):
                 _check_support(name, c["kind"], observed)
         if c["spike"] is not None:
             at_spike = values == c["spike"]
-            flag = np.where(at_spike, 0.0, 1.0)
-            flag[np.isnan(values)] = np.nan
-            blocks.append(flag)
-            values = np.where(at_spike, np.nan, values)
-        blocks.append((values - c["shift"]) / c["scale"])
-    T = np.empty((n_rows, len(blocks)), dtype=dtype)
-    for j, block in enumerate(blocks):
-        T[:, j] = block
+            T[:, j] = np.where(at_spike, 0.0, 1.0)
+            T[np.isnan(values), j] = np.nan
+            values[at_spike] = np.nan
+            j += 1
+        values -= c["shift"]
+        values /= c["scale"]
+        T[:, j] = values
+        j += 1
     return T
 
 
 def table_dtype(columns, data):
-    """float32 when every numeric column of the table is float32, else float64."""
-    numeric = [col for c, col in zip(columns, data) if c["kind"] != "categorical"]
-    if numeric and all(getattr(col, "dtype", None) == np.float32 for col in numeric):
+    """The dtype a table is modelled in: float32 for a DataFrame (its values
+    standardized first, so float32's seven digits are relative to each
+    column's spread), half the memory of float64; an array's own dtype."""
+    if all(isinstance(column, pd.Series) for column in data):
         return np.float32
-    return np.float64
+    return data[0].dtype
 
 
 def decode(values, columns, as_frame, enforce_range=True):

@@ -21,7 +21,10 @@ from skvae import VAETransformer
 from skvae._likelihoods.columns import KINDS, ColumnLikelihood
 from skvae._table_schema import KernelColumns
 
-PLAIN_KINDS = ["gaussian", "gaussian_unit", "bernoulli", "poisson", "categorical"]
+from . import reference as ref
+
+PLAIN_KINDS = ["gaussian", "gaussian_unit", "bernoulli", "continuous_bernoulli", "poisson",
+               "categorical"]
 
 
 def kernel_columns(kinds, n_levels, log_scale):
@@ -52,6 +55,8 @@ def reference_log_p(x, out, columns, kinds, min_variance):
             term = stats.norm.logpdf(v, o, 1.0) - columns.log_scale[j]
         elif kind == "bernoulli":
             term = stats.bernoulli.logpmf(v, 1.0 / (1.0 + np.exp(-o)))
+        elif kind == "continuous_bernoulli":
+            term = ref.LIKELIHOODS[kind].log_density(v, o, 1, min_variance)
         elif kind == "poisson":
             term = stats.poisson.logpmf(v, np.exp(np.minimum(o, 30.0)))
         else:
@@ -77,6 +82,7 @@ def make_table_case(kinds, n_levels, n_rows, seed):
     for j, kind in enumerate(kinds):
         x[:, j] = {"gaussian": rng.normal(size=n_rows), "gaussian_unit": rng.normal(size=n_rows),
                    "bernoulli": rng.integers(0, 2, n_rows),
+                   "continuous_bernoulli": rng.random(n_rows),
                    "poisson": rng.poisson(3.0, n_rows),
                    "categorical": rng.integers(0, columns.n_levels[j], n_rows)}[kind]
     x[rng.random(x.shape) < 0.3] = np.nan  # a random mask of missing entries
@@ -113,6 +119,37 @@ def test_column_gradient_matches_central_differences(case):
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(-row_nll, reference_log_p(x, out, columns, kinds, 0.05),
                                rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kind", PLAIN_KINDS)
+def test_column_means_samples_and_biases_follow_each_kind(kind):
+    rng = np.random.default_rng(0)
+    columns, x, out = make_table_case([kind, "categorical"], [4, 3], 4000, 1)
+    out = np.tile(out[:1], (4000, 1))  # one decoder output, many draws
+    likelihood = ColumnLikelihood(columns)
+    mean = np.empty((4000, 2))
+    likelihood.mean(out, 0.05, mean)
+    o = out[:, 0]
+    expected = {"gaussian": o, "gaussian_unit": o,
+                "bernoulli": ref.LIKELIHOODS["bernoulli"].mean(o, 1),
+                "continuous_bernoulli": ref.LIKELIHOODS["continuous_bernoulli"].mean(o, 1),
+                "poisson": ref.LIKELIHOODS["poisson"].mean(o, 1),
+                "categorical": out[:, :4].argmax(axis=1)}[kind]
+    np.testing.assert_allclose(mean[:, 0], expected, rtol=1e-7, atol=1e-9)
+    np.testing.assert_array_equal(mean[:, 1], out[:, columns.first[1]:][:, :3].argmax(axis=1))
+    draws = likelihood.sample(mean, out, 0.05, rng)
+    if kind == "categorical":
+        shares = np.bincount(draws[:, 0].astype(int), minlength=4) / 4000
+        np.testing.assert_allclose(shares, np.exp(log_softmax(out[0, :4])), atol=0.03)
+    else:
+        spread = draws[:, 0].std() / np.sqrt(4000)
+        assert abs(draws[:, 0].mean() - expected[0]) < 5 * spread + 1e-12
+    # the untrained decoder starts at each column's mean
+    bias = likelihood.output_bias(draws, 0.05)
+    if kind == "categorical":
+        np.testing.assert_allclose(np.exp(bias[:4]), shares, atol=0.01)
+    elif kind in ("gaussian", "gaussian_unit"):
+        assert bias[0] == pytest.approx(draws[:, 0].mean())
 
 
 def fit(X, **params):
@@ -342,3 +379,13 @@ def test_a_fitted_table_model_saves_and_loads_with_skops(tmp_path):
     pd.testing.assert_frame_equal(loaded.sample(20, random_state=0),
                                   vae.sample(20, random_state=0))
     np.testing.assert_array_equal(loaded.score_samples(frame), vae.score_samples(frame))
+
+
+def test_fitting_leaves_the_callers_data_untouched():
+    X = np.random.default_rng(0).normal(5.0, 2.0, (100, 3))
+    frame = mixed_frame()
+    copies = X.copy(), frame.copy()
+    fit(X)
+    fit(frame)
+    np.testing.assert_array_equal(X, copies[0])
+    pd.testing.assert_frame_equal(frame, copies[1])
