@@ -454,10 +454,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                                    ensure_all_finite="allow-nan")
             if not fresh:
                 matrix = matrix.astype(self._theta.dtype, copy=False)
-            complete = not np.isnan(matrix).any()
+            stats, complete = _plain_stats(matrix)
             if complete or not fresh:
                 names = getattr(owner, "feature_names_in_", None)
-                stats = _check_plain_support(matrix, self.likelihood, complete)
+                stats = _check_plain_support(matrix, self.likelihood, stats, complete)
                 columns = (plain_columns(list(range(matrix.shape[1])) if names is None
                                          else list(names), _dtypes(X), stats, self.likelihood)
                            if fresh else self._columns)
@@ -686,8 +686,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if self._plain:
             X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
                               ensure_all_finite="allow-nan")
-            complete = not np.isnan(X).any()
-            _check_plain_support(X, self._fitted_architecture["likelihood"], complete)
+            stats, complete = _plain_stats(X)
+            _check_plain_support(X, self._fitted_architecture["likelihood"], stats, complete)
         else:
             _check_feature_names(self, X, reset=False)
             names, data, X = read_columns(X)
@@ -788,11 +788,17 @@ def _build_model(arch, columns, plain, complete, theta):
     return VAEModel.from_architecture(arch, theta, ColumnLikelihood(kernel))
 
 
-def _check_plain_support(X, likelihood, complete):
-    """X's :class:`ColumnStats`, after checking it lies in ``likelihood``'s
-    support (over the observed entries)."""
+def _plain_stats(X):
+    """X's :class:`ColumnStats` and whether X is complete, in one pass: X is
+    finite but for NaN, and a NaN makes its column's sum NaN."""
+    stats = column_stats(X)
+    return stats, bool(np.isfinite(stats.mean).all())
+
+
+def _check_plain_support(X, likelihood, stats, complete):
+    """X's :class:`ColumnStats` (over the observed entries), after checking
+    that X lies in ``likelihood``'s support."""
     if complete:
-        stats = column_stats(X)
         LIKELIHOODS[likelihood].check_data(X, stats)
         return stats
     with warnings.catch_warnings():
