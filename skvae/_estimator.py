@@ -457,7 +457,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             stats, complete = _plain_stats(matrix)
             if complete or not fresh:
                 names = getattr(owner, "feature_names_in_", None)
-                stats = _check_plain_support(matrix, self.likelihood, stats, complete)
+                fitted = self.likelihood if fresh else self._fitted_architecture["likelihood"]
+                stats = _check_plain_support(matrix, fitted, stats, complete)
                 columns = (plain_columns(list(range(matrix.shape[1])) if names is None
                                          else list(names), _dtypes(X), stats, self.likelihood)
                            if fresh else self._columns)
@@ -482,7 +483,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             )
         if data.plain:
             n_inputs = data.n_features
-            n_outputs = LIKELIHOODS[self.likelihood].n_outputs * n_inputs
+            # a likelihood changed since the fit makes the architecture differ
+            plain = isinstance(self.likelihood, str) and self.likelihood in LIKELIHOODS
+            n_outputs = LIKELIHOODS[self.likelihood].n_outputs * n_inputs if plain else -1
         else:
             columns = kernel_columns(data.columns)
             n_inputs, n_outputs = columns.n_inputs, columns.n_outputs

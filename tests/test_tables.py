@@ -464,3 +464,15 @@ def test_table_objective_gradient_matches_central_differences(case, objective, n
                       - reference_table_objective(down, x, eps, hidden, columns, kinds,
                                                   objective)) / (2 * step)
     np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_continuing_after_changing_the_likelihood_is_refused_clearly():
+    X = np.random.default_rng(0).random((100, 3))
+    vae = fit(X, likelihood="gaussian")
+    vae.set_params(likelihood="auto")
+    with pytest.raises(ValueError, match="Cannot continue training after changing"):
+        vae.partial_fit(X)
+    table = fit(mixed_frame())
+    table.set_params(likelihood="gaussian")
+    with pytest.raises(ValueError, match="Cannot continue training after changing"):
+        table.partial_fit(mixed_frame())
