@@ -28,7 +28,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor

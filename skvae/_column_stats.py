@@ -12,6 +12,7 @@ X is read in row chunks, so a memmap is never copied into memory whole,
 and a chunk that is not C-contiguous is copied on its own.
 """
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -54,6 +55,15 @@ def column_stats(X, chunk=4096):
     for start in range(0, n_samples, chunk):
         accumulate_columns(np.ascontiguousarray(X[start : start + chunk]), sums, low, high)
     return ColumnStats(sums / n_samples, low, high)
+
+
+def observed_column_stats(X):
+    """:class:`ColumnStats` of the observed (non-NaN) entries of each column;
+    NaN for a column with none."""
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no entries
+        return ColumnStats(np.nanmean(X, axis=0, dtype=np.float64), np.nanmin(X, axis=0),
+                           np.nanmax(X, axis=0))
 
 
 def column_variances(X, mean, chunk=4096):

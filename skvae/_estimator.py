@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._column_stats import ColumnStats, column_stats
+from ._column_stats import ColumnStats, column_stats, observed_column_stats
 from ._inference import ROW_BUDGET, decode_rows, encode_rows, iwae_rows, map_rows, score_rows
 from ._kernels import ACTIVATIONS
 from ._likelihoods import LIKELIHOODS
@@ -804,9 +804,7 @@ def _check_plain_support(X, likelihood, stats, complete):
     if complete:
         LIKELIHOODS[likelihood].check_data(X, stats)
         return stats
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        stats = ColumnStats(np.nanmean(X, axis=0), np.nanmin(X, axis=0), np.nanmax(X, axis=0))
+    stats = observed_column_stats(X)
     filled = np.where(np.isnan(X), np.nan_to_num(stats.mean.astype(X.dtype)), X)
     LIKELIHOODS[likelihood].check_data(filled, column_stats(filled))
     return stats

@@ -38,8 +38,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array
 
+from ._column_stats import observed_column_stats
 from ._likelihoods import LIKELIHOODS
-from ._likelihoods.columns import CATEGORICAL, GAUSSIAN, GAUSSIAN_UNIT, KINDS
+from ._likelihoods.columns import CATEGORICAL, GAUSSIAN, KINDS
 
 #: Share of the observed entries at which a numeric column's most frequent
 #: value becomes a point mass of its own (``"auto"`` only).
@@ -79,8 +80,8 @@ def read_columns(X):
             raise ValueError("Found array with 0 sample(s) (shape=(0, "
                              f"{X.shape[1]})) while a minimum of 1 is required.")
         if X.shape[1] == 0:
-            raise ValueError("Found array with 0 feature(s) (shape=(%d, 0)) while a minimum "
-                             "of 1 is required." % X.shape[0])
+            raise ValueError(f"Found array with 0 feature(s) (shape=({X.shape[0]}, 0)) while "
+                             "a minimum of 1 is required.")
         return list(X.columns), [X.iloc[:, j] for j in range(X.shape[1])], X
     X = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
     return list(range(X.shape[1])), [X[:, j] for j in range(X.shape[1])], X
@@ -249,10 +250,8 @@ def _categorical_record(name, column, missing, distinct=None):
 
 def _check_support(name, likelihood, observed):
     """The likelihood's own support check, on one column's observed values."""
-    from ._column_stats import ColumnStats
-
     part = observed.reshape(-1, 1)
-    stats = ColumnStats(np.array([observed.mean()]), part.min(axis=0), part.max(axis=0))
+    stats = observed_column_stats(part)
     try:
         LIKELIHOODS[likelihood].check_data(part, stats)
     except ValueError as error:

@@ -7,6 +7,7 @@ bad inputs a real table brings.
 """
 
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -124,7 +125,7 @@ def test_column_gradient_matches_central_differences(case):
 @pytest.mark.parametrize("kind", PLAIN_KINDS)
 def test_column_means_samples_and_biases_follow_each_kind(kind):
     rng = np.random.default_rng(0)
-    columns, x, out = make_table_case([kind, "categorical"], [4, 3], 4000, 1)
+    columns, _, out = make_table_case([kind, "categorical"], [4, 3], 4000, 1)
     out = np.tile(out[:1], (4000, 1))  # one decoder output, many draws
     likelihood = ColumnLikelihood(columns)
     mean = np.empty((4000, 2))
@@ -412,7 +413,7 @@ def reference_table_objective(theta, x, eps, hidden, columns, kinds, objective):
     n_draws, m, n_latent = eps.shape
     enc = [columns.n_inputs, *hidden, 2 * n_latent]
     dec = [n_latent, *hidden[::-1], columns.n_outputs]
-    shapes = list(zip(enc[:-1], enc[1:])) + list(zip(dec[:-1], dec[1:]))
+    shapes = list(pairwise(enc)) + list(pairwise(dec))
     weights, biases = ref.unpack(theta, shapes)
     k = len(enc) - 1
     head, _ = ref.mlp(reference_inputs(x, columns, kinds), weights[:k], biases[:k], "tanh")

@@ -22,11 +22,14 @@ import math
 
 import numpy as np
 from numba import prange
+from scipy.special import expit, softmax
 
+from .._column_stats import observed_column_stats
 from .._config import jit, jit_threads
 from .._latent import LOG_2PI
 from .._threads import block_range, row_blocks, run_blocks
 from .._vector_math import softplus_and_sigmoid
+from . import bernoulli, continuous_bernoulli, gaussian, gaussian_unit, poisson
 from .continuous_bernoulli import (
     cb_terms,
     continuous_bernoulli_mean_block,
@@ -45,6 +48,12 @@ KINDS = {
 }
 
 HALF_LOG_2PI = 0.5 * LOG_2PI
+
+#: The plain likelihood of each numeric kind, whose output bias a column of it starts from.
+LIKELIHOOD_OF_KIND = {KINDS[name]: likelihood for name, likelihood in {
+    "gaussian": gaussian.LIKELIHOOD, "gaussian_unit": gaussian_unit.LIKELIHOOD,
+    "bernoulli": bernoulli.LIKELIHOOD, "continuous_bernoulli": continuous_bernoulli.LIKELIHOOD,
+    "poisson": poisson.LIKELIHOOD}.items()}
 
 
 @jit
@@ -150,15 +159,6 @@ def build_inputs(x, kinds, n_levels, input_at, indicator_at, fill, inputs):
                 row[input_at[j]] = v
 
 
-def _softmax(logits):
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-def _sigmoid(values):
-    return 0.5 * (1.0 + np.tanh(0.5 * values))
-
-
 class ColumnLikelihood:
     """The decoder likelihood of a table, with the interface of
     :class:`~._rows.Likelihood` (``log_density``, ``nll_gradient``,
@@ -200,28 +200,28 @@ class ColumnLikelihood:
 
     def output_bias(self, T, min_variance):
         """Decoder output biases for the untrained decoder, from the observed
-        entries of the model's matrix ``T``: each column's mean (log-odds of
-        the categories' shares, with one count added to each)."""
+        entries of the model's matrix ``T``: a numeric column's are its
+        likelihood's own (:attr:`~._rows.Likelihood.output_bias`), a
+        categorical column's the log-shares of its categories, with one
+        count added to each."""
         c = self.columns
         bias = np.zeros(self.total_outputs)
         for j, kind in enumerate(c.kinds):
-            values = T[:, j]
-            observed = values[~np.isnan(values)].astype(np.float64)
-            mean = observed.mean() if len(observed) else 0.0
+            column = T[:, j : j + 1]
+            observed = column[~np.isnan(column[:, 0])].astype(np.float64)
             a = c.first[j]
             if kind == CATEGORICAL:
-                counts = np.bincount(observed.astype(np.int64), minlength=c.n_levels[j]) + 1.0
+                counts = np.bincount(observed[:, 0].astype(np.int64),
+                                     minlength=c.n_levels[j]) + 1.0
                 bias[a : a + c.n_levels[j]] = np.log(counts / counts.sum())
-            elif kind in (GAUSSIAN, GAUSSIAN_UNIT):
-                bias[a] = mean
-                if kind == GAUSSIAN:
-                    var = observed.var() if len(observed) else 1.0
-                    bias[c.second[j]] = np.log(max(var - min_variance, min_variance))
-            elif kind == POISSON:
-                bias[a] = np.log(max(mean, 1e-3))
-            else:
-                p = min(max(mean, 1e-3), 1 - 1e-3)
-                bias[a] = np.log(p) - np.log1p(-p)
+                continue
+            if len(observed) == 0:
+                continue
+            own = LIKELIHOOD_OF_KIND[kind].output_bias(observed, observed_column_stats(observed),
+                                                       min_variance)
+            bias[a] = own[0]
+            if kind == GAUSSIAN:
+                bias[c.second[j]] = own[1]
         return bias
 
     def mean(self, out, min_variance, result, n_blocks=1):
@@ -234,7 +234,7 @@ class ColumnLikelihood:
             if kind in (GAUSSIAN, GAUSSIAN_UNIT):
                 result[:, j] = o
             elif kind == BERNOULLI:
-                result[:, j] = _sigmoid(o)
+                result[:, j] = expit(o)
             elif kind == CONTINUOUS_BERNOULLI:
                 column = np.ascontiguousarray(o.reshape(-1, 1))
                 continuous_bernoulli_mean_block(column, result[:0, :1], 0, 1)
@@ -259,14 +259,14 @@ class ColumnLikelihood:
             elif kind == GAUSSIAN_UNIT:
                 result[:, j] = o + rng.standard_normal(n)
             elif kind == BERNOULLI:
-                result[:, j] = rng.random(n) < _sigmoid(o)
+                result[:, j] = rng.random(n) < expit(o)
             elif kind == CONTINUOUS_BERNOULLI:
                 result[:, j] = continuous_bernoulli_sample(o, o, min_variance, rng)
             elif kind == POISSON:
                 result[:, j] = rng.poisson(np.exp(np.minimum(o, MAX_LOG_RATE)))
             else:
-                cumulative = np.cumsum(_softmax(out[:, a : a + c.n_levels[j]]
-                                                .astype(np.float64)), axis=1)
+                cumulative = np.cumsum(softmax(out[:, a : a + c.n_levels[j]]
+                                               .astype(np.float64), axis=1), axis=1)
                 codes = (rng.random(n)[:, None] > cumulative).sum(axis=1)
                 result[:, j] = np.minimum(codes, c.n_levels[j] - 1)
         return result
