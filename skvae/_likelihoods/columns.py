@@ -28,7 +28,7 @@ from .._column_stats import observed_column_stats
 from .._config import jit, jit_threads
 from .._latent import LOG_2PI
 from .._threads import block_range, row_blocks, run_blocks
-from .._vector_math import softplus_and_sigmoid
+from .._vector_math import exp_nonpositive, softplus_and_sigmoid
 from . import bernoulli, continuous_bernoulli, gaussian, gaussian_unit, poisson
 from .continuous_bernoulli import (
     cb_terms,
@@ -118,15 +118,23 @@ def columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor, 
                 top = o[a]
                 for i in range(a + 1, a + k):
                     top = max(top, o[i])
+                # one exponential per level, kept in the gradient's slots when
+                # there is a gradient, then scaled into the softmax there
                 sum_exp = 0.0
-                for i in range(a, a + k):
-                    sum_exp += math.exp(np.float64(o[i] - top))
-                log_sum = np.float64(top) + math.log(sum_exp)
-                code = a + int(v)
-                total += log_sum - o[code]
                 if want_grad:
                     for i in range(a, a + k):
-                        g[i] = scale * t(math.exp(np.float64(o[i]) - log_sum))
+                        g[i] = exp_nonpositive(o[i] - top)
+                    for i in range(a, a + k):
+                        sum_exp += np.float64(g[i])
+                else:
+                    for i in range(a, a + k):
+                        sum_exp += np.float64(exp_nonpositive(o[i] - top))
+                code = a + int(v)
+                total += np.float64(top) + math.log(sum_exp) - o[code]
+                if want_grad:
+                    share = t(scale / sum_exp)
+                    for i in range(a, a + k):
+                        g[i] *= share
                     g[code] -= scale
         row_nll[r] = total
 
