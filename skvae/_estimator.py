@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy.special import softmax
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -31,6 +32,14 @@ from sklearn.utils.validation import (
 )
 
 from ._column_stats import ColumnStats, column_stats, observed_column_stats
+from ._conditional import (
+    GIVEN_PROPOSALS,
+    MIN_EFFECTIVE_PROPOSALS,
+    complete_rows,
+    effective_sample_size,
+    log_weights,
+    propose,
+)
 from ._inference import ROW_BUDGET, decode_rows, encode_rows, iwae_rows, map_rows, score_rows
 from ._kernels import ACTIVATIONS
 from ._likelihoods import LIKELIHOODS
@@ -47,6 +56,7 @@ from ._table_schema import (
     read_columns,
     table_dtype,
 )
+from ._threads import kernel_threads
 from ._training import Trainer, TrainingOptions, stop_message
 
 
@@ -587,14 +597,29 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self._as_data(map_rows(model, Z, 1, decode_means, model.n_features,
                                       n_jobs=self.n_jobs))
 
-    def sample(self, n_samples=1, random_state=None):
-        """Generate rows: z ~ N(0, I), then x ~ p(x|z).
+    def sample(self, n_samples=1, random_state=None, given=None):
+        """Generate rows: z ~ N(0, I), then x ~ p(x|z); or rows that hold ``given``.
+
+        With ``given``, every row holds the given values and the other
+        columns are drawn from the model's p(x_rest | x_given), by sampling
+        importance resampling: ``max(2000, 4 * n_samples)`` proposals of z,
+        half from the encoder's q(z | x_given) and half from the prior, are
+        weighted by p(x_given | z) p(z) over the density of that mixture,
+        and each row's z is picked by these weights. The approximation
+        tightens with the weights' effective number of proposals; a warning
+        says when it falls below 10, as it does for given values unlike
+        any training row (values outside the training range are allowed and
+        returned as given; the model extrapolates to them).
 
         Parameters
         ----------
         n_samples : int, default=1
         random_state : int, RandomState instance or None, default=None
             None draws from numpy's global random state.
+        given : dict or None, default=None
+            Column (a name when ``fit`` saw a DataFrame, an index otherwise)
+            to the value every row must hold: a number or a category seen
+            in ``fit``.
 
         Returns
         -------
@@ -606,14 +631,125 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = _generator(random_state)
+        if given is not None:
+            return self._sample_given(n_samples, given, rng)
         model = self._model(self._theta)
         Z = rng.standard_normal((n_samples, model.n_latent)).astype(self._theta.dtype)
+        return self._as_data(self._draw_rows(model, Z, rng))
+
+    def _draw_rows(self, model, Z, rng):
+        """One draw x ~ p(x|z) for each latent point of Z, in the model's values."""
 
         def draw(z, ws, mean):
             out = decode_rows(model, z, ws, mean)
             return model.likelihood.sample(mean, out, model.min_variance, rng)
 
-        return self._as_data(map_rows(model, Z, 1, draw, model.n_features, n_jobs=self.n_jobs))
+        return map_rows(model, Z, 1, draw, model.n_features, n_jobs=self.n_jobs)
+
+    def _sample_given(self, n_samples, given, rng):
+        given = self._check_given(given)
+        row, model = self._given_row(given)
+        n_proposals = max(GIVEN_PROPOSALS, 4 * n_samples)
+        with kernel_threads(self.n_jobs) as n_blocks:
+            ws = model.workspace(1, min(n_proposals, ROW_BUDGET))
+            ws.n_blocks = n_blocks
+            head = np.array(encode_rows(model, row, ws), dtype=np.float64)
+            z, log_w = [], []
+            for start in range(0, n_proposals, ws.n_draws):
+                part, ratio = propose(head, min(ws.n_draws, n_proposals - start), 0.5, rng)
+                z.append(part[:, 0])
+                log_w.append(log_weights(model, row, part, ratio, ws)[0][:, 0])
+        weights = softmax(np.concatenate(log_w))
+        n_effective = float(effective_sample_size(weights[:, None])[0])
+        if n_effective < MIN_EFFECTIVE_PROPOSALS:
+            warnings.warn(
+                f"sample(given=...): the given values are unlike the training rows; the "
+                f"draws rest on {n_effective:.1f} effective proposals out of {n_proposals}, "
+                "so they follow p(x | given) only roughly.", UserWarning, stacklevel=3)
+        picks = rng.choice(len(weights), size=n_samples, p=weights)
+        Z = np.concatenate(z)[picks].astype(self._theta.dtype)
+        return self._hold_given(self._as_data(self._draw_rows(model, Z, rng)), given)
+
+    def _check_given(self, given):
+        """``given`` as a dict from fitted column to value, checked."""
+        if not isinstance(given, dict) or not given:
+            raise ValueError("given must be a non-empty dict from column to value, got "
+                             f"{given!r}.")
+        names = [c["name"] for c in self._columns]
+        unknown = [key for key in given if key not in names]
+        if unknown:
+            what = "columns" if hasattr(self, "feature_names_in_") else "column indices"
+            raise ValueError(f"given names {what} that fit never saw: {unknown}; the "
+                             f"columns are {names}.")
+        for key, value in given.items():
+            if not np.ndim(value) == 0:
+                raise ValueError(f"given[{key!r}] must be one value (a number or a "
+                                 f"category), got {value!r}.")
+            if pd.isna(value):
+                raise ValueError(f"given[{key!r}] is missing ({value!r}); leave the column "
+                                 "out of given to have it drawn.")
+        return given
+
+    def _given_row(self, given):
+        """The model's matrix of one row holding ``given`` (missing elsewhere)
+        and the model for rows with missing entries."""
+        columns = []
+        for c in self._columns:
+            value = given.get(c["name"], None)
+            numeric = c["kind"] != "categorical" or c["dtype"] is None
+            if value is None:
+                columns.append(pd.Series([np.nan if numeric else None],
+                                         dtype=np.float64 if numeric else object))
+            else:
+                columns.append(pd.Series([value]))
+        if self._as_frame:
+            X = pd.DataFrame(dict(zip([c["name"] for c in self._columns], columns)))
+        else:
+            X = np.array([[np.nan if s.iloc[0] is None else s.iloc[0] for s in columns]],
+                         dtype=np.float64)
+        # unknown categories come back missing, for the check below to name:
+        # given does not follow handle_unknown
+        row, _, _ = self._inference_input(X, handle_unknown="missing")
+        observed = ~np.isnan(row[0])
+        j = 0
+        for c in self._columns:
+            width = 2 if c.get("spike") is not None else 1
+            if c["name"] in given and not observed[j : j + width].any():
+                raise ValueError(
+                    f"given[{c['name']!r}] = {given[c['name']]!r} is a category fit never "
+                    f"saw; the known ones are {list(c['categories'])[:20]}.")
+            j += width
+        return np.ascontiguousarray(row), self._model(self._theta.astype(row.dtype), False)
+
+    def _hold_given(self, values, given):
+        """``values`` with the given columns set to the given values, exactly."""
+        if not isinstance(values, pd.DataFrame):
+            index = {c["name"]: k for k, c in enumerate(self._columns)}
+            for key, value in given.items():
+                values[:, index[key]] = value
+            return values
+        for c in self._columns:
+            if c["name"] in given:
+                value = given[c["name"]]
+                if c["kind"] != "categorical" and c["integer"] and value != round(value):
+                    raise ValueError(f"given[{c['name']!r}] = {value!r} is not a whole "
+                                     "number, but the column holds whole numbers.")
+                column = values[c["name"]]
+                values[c["name"]] = pd.Series([value] * len(values), index=values.index,
+                                              dtype=column.dtype)
+        return values
+
+    def _complete(self, X, n_draws, sample, prior_share, rng):
+        """Every entry of X made by the model from the observed ones, as the
+        data came to ``fit``: conditional means by importance sampling, or
+        with ``sample`` one draw from p(x_missing | x_observed) per row."""
+        T, _, _ = self._inference_input(X)
+        model = self._model(self._theta.astype(T.dtype, copy=False), complete=False)
+
+        def fill(x, ws, _):
+            return complete_rows(model, self._columns, x, n_draws, sample, prior_share, rng, ws)
+
+        return self._as_data(map_rows(model, T, n_draws, fill, T.shape[1], n_jobs=self.n_jobs))
 
     def score_samples(self, X):
         """Per-row evidence lower bound (ELBO) on log p(x), in nats.
@@ -682,9 +818,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         log_px[empty] = 0.0
         return log_px
 
-    def _inference_input(self, X):
+    def _inference_input(self, X, handle_unknown=None):
         """The model's matrix of X, the model to run on it, and the rows
-        with nothing observed."""
+        with nothing observed; ``handle_unknown`` overrides the parameter."""
         check_is_fitted(self)
         if self._plain:
             X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
@@ -697,7 +833,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             _check_n_features(self, X, reset=False)
             as_frame = isinstance(X, pd.DataFrame)
             dtype = self._theta.dtype if as_frame else X.dtype
-            X = encode(names, data, self._columns, dtype, self.handle_unknown)
+            X = encode(names, data, self._columns, dtype,
+                       handle_unknown or self.handle_unknown)
             complete = False
         empty = np.zeros(X.shape[0], dtype=bool) if complete else np.isnan(X).all(axis=1)
         return X, self._model(self._theta.astype(X.dtype, copy=False), complete), empty

@@ -148,6 +148,12 @@ def _missing(column):
     return pd.isna(column).to_numpy() if isinstance(column, pd.Series) else np.isnan(column)
 
 
+def missing_mask(columns):
+    """Which entries of the columns read by :func:`read_columns` are missing,
+    shape (n_rows, n_columns)."""
+    return np.column_stack([_missing(column) for column in columns])
+
+
 # -- deciding each column ---------------------------------------------------
 def fit_columns(names, columns, likelihood):
     """One record per column for ``likelihood`` ("auto", a name, or a dict)."""
