@@ -3,12 +3,12 @@
 Auto-Encoding Variational Bayes (Kingma & Welling, 2013) on a numba-jitted
 SGVB core with hand-derived gradients.
 
-``VAETransformer`` and ``VAEOutlierDetector`` are imported on first use: scikit-learn and numba take
+``VAETransformer``, ``VAEImputer`` and ``VAEOutlierDetector`` are imported on first use: scikit-learn and numba take
 most of a second to import, which ``import skvae`` alone (for the version,
 or the command line's ``--help``) should not pay.
 """
 
-__all__ = ["VAEOutlierDetector", "VAETransformer"]
+__all__ = ["VAEImputer", "VAEOutlierDetector", "VAETransformer"]
 __version__ = "0.1.0"
 
 
@@ -17,6 +17,10 @@ def __getattr__(name):
         from ._estimator import VAETransformer
 
         return VAETransformer
+    if name == "VAEImputer":
+        from ._imputer import VAEImputer
+
+        return VAEImputer
     if name == "VAEOutlierDetector":
         from ._outliers import VAEOutlierDetector
 
