@@ -69,8 +69,9 @@ class VAEImputer(TransformerMixin, BaseEstimator):
     estimator_ : VAETransformer
         The fitted model (on the columns not entirely missing).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        When X had string column names.
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of features seen during fit, when X had string column names.
 
     See Also
     --------
