@@ -688,6 +688,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             if pd.isna(value):
                 raise ValueError(f"given[{key!r}] is missing ({value!r}); leave the column "
                                  "out of given to have it drawn.")
+        for c in self._columns:
+            value = given.get(c["name"])
+            if (value is not None and c["kind"] != "categorical" and c["integer"]
+                    and isinstance(value, Real) and value != round(value)):
+                raise ValueError(f"given[{c['name']!r}] = {value!r} is not a whole number, "
+                                 "but the column holds whole numbers.")
         return given
 
     def _given_row(self, given):
@@ -728,15 +734,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             for key, value in given.items():
                 values[:, index[key]] = value
             return values
-        for c in self._columns:
-            if c["name"] in given:
-                value = given[c["name"]]
-                if c["kind"] != "categorical" and c["integer"] and value != round(value):
-                    raise ValueError(f"given[{c['name']!r}] = {value!r} is not a whole "
-                                     "number, but the column holds whole numbers.")
-                column = values[c["name"]]
-                values[c["name"]] = pd.Series([value] * len(values), index=values.index,
-                                              dtype=column.dtype)
+        for name, value in given.items():
+            values[name] = pd.Series([value] * len(values), index=values.index,
+                                     dtype=values[name].dtype)
         return values
 
     def _complete(self, X, n_draws, sample, prior_share, rng):
