@@ -19,6 +19,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
+    clone,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -699,19 +700,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _given_row(self, given):
         """The model's matrix of one row holding ``given`` (missing elsewhere)
         and the model for rows with missing entries."""
-        columns = []
-        for c in self._columns:
-            value = given.get(c["name"], None)
-            numeric = c["kind"] != "categorical" or c["dtype"] is None
-            if value is None:
-                columns.append(pd.Series([np.nan if numeric else None],
-                                         dtype=np.float64 if numeric else object))
-            else:
-                columns.append(pd.Series([value]))
         if self._as_frame:
-            X = pd.DataFrame(dict(zip([c["name"] for c in self._columns], columns)))
+            X = pd.DataFrame({c["name"]: _given_column(c, given) for c in self._columns})
         else:
-            X = np.array([[np.nan if s.iloc[0] is None else s.iloc[0] for s in columns]],
+            X = np.array([[given.get(c["name"], np.nan) for c in self._columns]],
                          dtype=np.float64)
         # unknown categories come back missing, for the check below to name:
         # given does not follow handle_unknown
@@ -959,6 +951,24 @@ def _dtypes(X):
     if isinstance(X, pd.DataFrame):
         return [str(d) for d in X.dtypes]
     return [None] * np.shape(X)[1]
+
+
+def _given_column(c, given):
+    """A one-row column for fitted column ``c``: its given value, or missing."""
+    if c["name"] in given:
+        return pd.Series([given[c["name"]]])
+    if c["kind"] == "categorical" and c["dtype"] is not None:
+        return pd.Series([None], dtype=object)
+    return pd.Series([np.nan], dtype=np.float64)
+
+
+def unfitted_copy(estimator, default, random_state):
+    """A clone of ``estimator`` (``default()`` when None) for a wrapper to
+    fit, seeded with the wrapper's ``random_state`` when that is not None."""
+    estimator = clone(estimator) if estimator is not None else default()
+    if random_state is not None:
+        estimator.set_params(random_state=random_state)
+    return estimator
 
 
 def _generator(random_state):

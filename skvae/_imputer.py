@@ -5,7 +5,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (
     _check_feature_names,
@@ -14,7 +14,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from ._estimator import VAETransformer, _generator
+from ._estimator import VAETransformer, _generator, unfitted_copy
 from ._table_schema import missing_mask, read_columns
 
 #: The share of importance draws taken from the prior (see ``_conditional``).
@@ -137,9 +137,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
                         f"column {name!r} is entirely missing and not numeric ({column.dtype}); "
                         "keep_empty_features=True fills such columns with 0, which only "
                         "numeric columns can hold. Drop it, or set keep_empty_features=False.")
-        estimator = clone(self.estimator) if self.estimator is not None else default_estimator()
-        if self.random_state is not None:
-            estimator.set_params(random_state=self.random_state)
+        estimator = unfitted_copy(self.estimator, default_estimator, self.random_state)
         estimator.fit(_columns_of(X, ~empty))
         self.estimator_ = estimator
         self._empty = empty

@@ -4,7 +4,7 @@ from numbers import Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -92,11 +92,9 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
         -------
         self : VAEOutlierDetector
         """
-        from ._estimator import VAETransformer
+        from ._estimator import VAETransformer, unfitted_copy
 
-        estimator = clone(self.estimator) if self.estimator is not None else VAETransformer()
-        if self.random_state is not None:
-            estimator.set_params(random_state=self.random_state)
+        estimator = unfitted_copy(self.estimator, VAETransformer, self.random_state)
         estimator.fit(X)
         scores = estimator.score_samples(X)
         if self.contamination == "auto":
