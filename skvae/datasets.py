@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+__all__ = ["load_binarized_mnist", "load_caltech101_silhouettes", "load_frey_faces", "load_mnist"]
+
 ENV_VAR = "SKVAE_DATA_DIR"
 MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -23,6 +25,8 @@ MNIST_FILES = {
 IDX_IMAGES, IDX_LABELS = 2051, 2049
 BINARIZED_FILE = "binarized_mnist_larochelle_uint8.npz"
 FREY_FILE = "frey_rawface.mat"
+CALTECH_FILE = "caltech101_silhouettes_16.mat"
+CALTECH_SIDE = 16
 
 
 def _folders(path, subfolder):
@@ -64,6 +68,18 @@ def _read_idx(file, magic, n_dims):
         raise ValueError(f"{file} declares shape {shape} ({int(np.prod(shape))} values) but "
                          f"holds {len(raw) - header_size} bytes of data.")
     return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+
+
+def _read_mat(file):
+    """A MATLAB file's variables, or a ValueError that names the file."""
+    from scipy.io import loadmat
+    from scipy.io.matlab import MatReadError
+
+    try:
+        return loadmat(file)
+    except (MatReadError, ValueError, OSError, IndexError, TypeError, EOFError) as exc:
+        # scipy reports some corrupt files with IndexError or TypeError
+        raise ValueError(f"{file} is not a readable MATLAB file: {exc}") from exc
 
 
 def _bunch(images, scale, target, descr, return_X_y):
@@ -168,15 +184,8 @@ def load_frey_faces(path=None, *, return_X_y=False):
     Bunch with ``data`` (1965, 560) float32 in [0, 1], ``images``
     (1965, 28, 20), ``target`` None and ``DESCR``.
     """
-    from scipy.io import loadmat
-    from scipy.io.matlab import MatReadError
-
     file = _find(_folders(path, "frey_face"), [FREY_FILE], "Frey Face")
-    try:
-        faces = loadmat(file).get("ff")
-    except (MatReadError, ValueError, OSError, IndexError, TypeError, EOFError) as exc:
-        # scipy reports some corrupt files with IndexError or TypeError
-        raise ValueError(f"{file} is not a readable MATLAB file: {exc}") from exc
+    faces = _read_mat(file).get("ff")
     if faces is None or faces.ndim != 2 or faces.shape[0] != 560:
         shape = None if faces is None else faces.shape
         raise ValueError(f"{file} should hold a 560 x n array 'ff' (one 28 x 20 image per "
@@ -185,3 +194,63 @@ def load_frey_faces(path=None, *, return_X_y=False):
     descr = (f"Frey Face (Brendan Frey): {len(images)} video frames of one face, 28 x 20 grey "
              "levels scaled to [0, 1].")
     return _bunch(images, 255, None, descr, return_X_y)
+
+
+def load_caltech101_silhouettes(path=None, *, return_X_y=False):
+    """CalTech 101 Silhouettes (Marlin et al., 2010), 16 x 16 binary images.
+
+    8,641 silhouettes of objects from the 101 classes of CalTech 101, read
+    from ``caltech101_silhouettes_16.mat`` (MATLAB: ``X`` n x 256 uint8 in
+    {0, 1}, each row one image stored column by column; ``Y`` the labels
+    1 to 101; ``classnames``). The images are turned so that the objects
+    stand upright, and ``data`` is ``images`` flattened row by row, as
+    :func:`sklearn.datasets.load_digits` does. A pixel is 0 on the object
+    and 1 on the background, as stored.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Folder holding ``caltech101_silhouettes_16.mat``, or holding a
+        ``caltech101_silhouettes/`` folder with it. Default:
+        ``$SKVAE_DATA_DIR``.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    Bunch with ``data`` (8641, 256) float32 in {0, 1}, ``images``
+    (8641, 16, 16), ``target`` (8641,) int64 class indices from 0 to 100,
+    ``target_names`` (101,) the class names (``target_names[target]`` names
+    each image's class) and ``DESCR``.
+    """
+    file = _find(_folders(path, "caltech101_silhouettes"), [CALTECH_FILE],
+                 "CalTech 101 Silhouettes")
+    contents = _read_mat(file)
+    missing = [key for key in ("X", "Y", "classnames") if key not in contents]
+    if missing:
+        raise ValueError(f"{file} lacks the variable(s) {', '.join(missing)}; expected X "
+                         "(n x 256 pixels), Y (n labels) and classnames.")
+    pixels, labels = contents["X"], np.asarray(contents["Y"]).ravel()
+    names = np.array([str(np.ravel(name)[0]) if np.size(name) else ""
+                      for name in np.ravel(contents["classnames"])])
+    side = CALTECH_SIDE
+    if pixels.ndim != 2 or pixels.shape[1] != side * side or pixels.max(initial=0) > 1:
+        raise ValueError(f"{file}: X should be n x {side * side} values in {{0, 1}}; got "
+                         f"shape {pixels.shape} with maximum {pixels.max(initial=0)}.")
+    if len(labels) != len(pixels):
+        raise ValueError(f"{file}: {len(pixels)} images but {len(labels)} labels in Y.")
+    if len(labels) and (labels.min() < 1 or labels.max() > len(names)):
+        raise ValueError(f"{file}: labels in Y run from {labels.min()} to {labels.max()}, "
+                         f"but there are {len(names)} class names (labels are 1 to "
+                         f"{len(names)}).")
+    # MATLAB stores each image column by column: transposing turns it upright
+    images = pixels.reshape(-1, side, side).transpose(0, 2, 1)
+    descr = (f"CalTech 101 Silhouettes (Marlin, Swersky, Chen and de Freitas, 2010): "
+             f"{len(images)} binary {side} x {side} silhouettes of objects from "
+             f"{len(names)} classes; 0 on the object, 1 on the background.")
+    data, target = _bunch(np.ascontiguousarray(images), 1, labels.astype(np.int64) - 1,
+                          descr, return_X_y=True)
+    if return_X_y:
+        return data, target
+    return Bunch(data=data, images=data.reshape(images.shape), target=target,
+                 target_names=names, DESCR=descr)

@@ -9,6 +9,9 @@ import numpy as np
 from scipy.stats import norm
 from sklearn.utils.validation import check_is_fitted
 
+__all__ = ["plot_latent_space", "plot_loss_curve", "plot_manifold", "plot_reconstructions",
+           "plot_samples", "tile_images"]
+
 
 def _axes(ax, figsize):
     if ax is None:

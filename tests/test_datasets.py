@@ -124,3 +124,57 @@ def test_corrupt_frey_faces_are_refused(tmp_path):
     (tmp_path / datasets.FREY_FILE).write_bytes(b"garbage that is not MATLAB")
     with pytest.raises(ValueError, match="not a readable MATLAB file"):
         datasets.load_frey_faces(tmp_path)
+
+
+def write_caltech(folder, images, labels, names):
+    """The file's layout: each row of X is one image stored column by column (MATLAB)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pixels = images.transpose(0, 2, 1).reshape(len(images), -1).astype(np.uint8)
+    classnames = np.empty((1, len(names)), dtype=object)
+    classnames[0, :] = [np.array([name]) for name in names]
+    savemat(folder / datasets.CALTECH_FILE,
+            {"X": pixels, "Y": np.asarray(labels, np.uint8)[None, :], "classnames": classnames})
+
+
+def test_caltech_silhouettes_stand_upright_with_their_class_names(tmp_path, monkeypatch):
+    # an "L": a vertical bar on the left and a foot along the bottom tells
+    # an upright image from its transpose
+    upright = np.ones((16, 16), np.uint8)
+    upright[2:14, 3] = 0
+    upright[13, 3:10] = 0
+    images = np.stack([upright, 1 - upright, upright])
+    write_caltech(tmp_path / "caltech101_silhouettes", images, [2, 1, 3],
+                  ["Airplanes Side 2", "Faces 2", "anchor"])
+    monkeypatch.setenv("SKVAE_DATA_DIR", str(tmp_path))
+    bunch = datasets.load_caltech101_silhouettes()
+    np.testing.assert_array_equal(bunch.images, images)
+    np.testing.assert_array_equal(bunch.data, images.reshape(3, 256))
+    assert bunch.data.dtype == np.float32 and bunch.images.shape == (3, 16, 16)
+    np.testing.assert_array_equal(bunch.target, [1, 0, 2])
+    assert list(bunch.target_names[bunch.target]) == ["Faces 2", "Airplanes Side 2", "anchor"]
+    assert "CalTech 101 Silhouettes" in bunch.DESCR and "3 classes" in bunch.DESCR
+    X, y = datasets.load_caltech101_silhouettes(return_X_y=True)
+    np.testing.assert_array_equal(X, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+
+
+def test_corrupt_caltech_silhouettes_are_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="caltech101_silhouettes_16.mat"):
+        datasets.load_caltech101_silhouettes(tmp_path)
+    images = np.ones((2, 16, 16), np.uint8)
+    write_caltech(tmp_path, images, [1, 4], ["a", "b"])
+    with pytest.raises(ValueError, match="labels in Y run from 1 to 4, but there are 2"):
+        datasets.load_caltech101_silhouettes(tmp_path)
+    write_caltech(tmp_path, images * 255, [1, 2], ["a", "b"])
+    with pytest.raises(ValueError, match=r"n x 256 values in \{0, 1\}.*maximum 255"):
+        datasets.load_caltech101_silhouettes(tmp_path)
+    savemat(tmp_path / datasets.CALTECH_FILE, {"X": np.zeros((2, 256)), "Y": np.ones((1, 3))})
+    with pytest.raises(ValueError, match="lacks the variable.*classnames"):
+        datasets.load_caltech101_silhouettes(tmp_path)
+    savemat(tmp_path / datasets.CALTECH_FILE,
+            {"X": np.zeros((2, 256)), "Y": np.ones((1, 3)), "classnames": np.array(["a"])})
+    with pytest.raises(ValueError, match="2 images but 3 labels"):
+        datasets.load_caltech101_silhouettes(tmp_path)
+    (tmp_path / datasets.CALTECH_FILE).write_bytes(b"garbage that is not MATLAB")
+    with pytest.raises(ValueError, match="not a readable MATLAB file"):
+        datasets.load_caltech101_silhouettes(tmp_path)
