@@ -7,9 +7,15 @@ log p(x), behind scikit-learn's outlier-detector API: rows the model finds
 unusual get low scores, and ``predict`` marks them -1. Here it is trained on
 the digits 0-8 only, with ``contamination=0.05``; held-out digits 0-8 should
 score high, and the unseen digit 9 and images of pure noise low. The area
-under the ROC curve measures how well the score separates them. The
-Gaussian likelihood (the default) suits grey levels here: the Bernoulli's
-ELBO separated the nines far worse.
+under the ROC curve measures how well the score separates them. The default
+likelihood, ``"auto"``, gives each pixel a Gaussian in standardized units;
+the Bernoulli's ELBO separated the nines far worse.
+
+``contamination`` sets the threshold at that share of the *training* rows.
+A model fits its training rows better than new ones, so it flags more than
+5% of new inliers (here about a quarter): when the false-alarm rate on new
+rows matters, set the threshold from held-out inliers instead, for example
+``np.percentile(detector.score_samples(held_out), 5)``.
 """
 
 import warnings

@@ -761,7 +761,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         -------
         elbo : ndarray of shape (n_samples,)
         """
-        X, model, empty = self._inference_input(X)
+        return self._score_rows(X)
+
+    def _score_rows(self, X, data_units=True):
+        """score_samples; with ``data_units`` False, the densities of standardized
+        columns are of the standardized values, so that no row's score depends
+        on the units of its columns (which matters between rows that differ in
+        which entries are observed or at a point mass)."""
+        X, model, empty = self._inference_input(X, data_units=data_units)
         scores = score_rows(model, X, n_jobs=self.n_jobs)
         scores[empty] = 0.0
         return scores
@@ -810,9 +817,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         log_px[empty] = 0.0
         return log_px
 
-    def _inference_input(self, X, handle_unknown=None):
+    def _inference_input(self, X, handle_unknown=None, data_units=True):
         """The model's matrix of X, the model to run on it, and the rows
-        with nothing observed; ``handle_unknown`` overrides the parameter."""
+        with nothing observed; ``handle_unknown`` overrides the parameter,
+        ``data_units`` is :meth:`_score_rows`'."""
         check_is_fitted(self)
         if self._plain:
             X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
@@ -829,11 +837,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                        handle_unknown or self.handle_unknown)
             complete = False
         empty = np.zeros(X.shape[0], dtype=bool) if complete else np.isnan(X).all(axis=1)
-        return X, self._model(self._theta.astype(X.dtype, copy=False), complete), empty
+        theta = self._theta.astype(X.dtype, copy=False)
+        return X, self._model(theta, complete, data_units), empty
 
-    def _model(self, theta, complete=True):
+    def _model(self, theta, complete=True, data_units=True):
         return _build_model(self._fitted_architecture, self._columns, self._plain, complete,
-                            theta)
+                            theta, data_units)
 
     def _as_data(self, values):
         """Model values (means or draws) as the data came to ``fit``."""
@@ -910,13 +919,14 @@ class TrainingData:
         return rows
 
 
-def _build_model(arch, columns, plain, complete, theta):
+def _build_model(arch, columns, plain, complete, theta, data_units=True):
     """The model for the fitted columns; a plain model's kernels when the data
-    is complete, else the per-column kernels that skip missing entries."""
+    is complete, else the per-column kernels that skip missing entries. A
+    plain model is always in the data's units (it standardizes nothing)."""
     if plain and complete:
         return VAEModel.from_architecture(arch, theta)
     kernel = (plain_kernel_columns(arch["likelihood"], [c["fill"] for c in columns])
-              if plain else kernel_columns(columns))
+              if plain else kernel_columns(columns, data_units))
     return VAEModel.from_architecture(arch, theta, ColumnLikelihood(kernel))
 
 

@@ -23,6 +23,14 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
     finds improbable is an outlier. The API is scikit-learn's for outlier
     detectors, as :class:`~sklearn.ensemble.IsolationForest` has it.
 
+    The columns a VAETransformer standardizes (those of ``likelihood="auto"``)
+    are scored in standardized units, as the model sees them, rather than in
+    the data's units as ``VAETransformer.score_samples`` does: otherwise a
+    row's score would depend on the units of its columns, since a missing
+    entry or one at a point mass (the zeros of a zero-inflated column)
+    carries no density term. The two scores differ by a constant for
+    complete rows without point masses.
+
     Parameters
     ----------
     estimator : VAETransformer or None, default=None
@@ -96,7 +104,7 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
 
         estimator = unfitted_copy(self.estimator, VAETransformer, self.random_state)
         estimator.fit(X)
-        scores = estimator.score_samples(X)
+        scores = _scores(estimator, X)
         if self.contamination == "auto":
             median = np.median(scores)
             spread = 1.4826 * np.median(np.abs(scores - median))
@@ -111,7 +119,8 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
         return self
 
     def score_samples(self, X):
-        """The ELBO of each row, in nats: higher is more normal.
+        """The ELBO of each row, in nats (standardized columns in standardized
+        units): higher is more normal.
 
         Parameters
         ----------
@@ -122,7 +131,7 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        return self.estimator_.score_samples(X)
+        return _scores(self.estimator_, X)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
@@ -157,3 +166,14 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
         estimator = self.estimator if self.estimator is not None else VAETransformer()
         tags.input_tags.allow_nan = get_tags(estimator).input_tags.allow_nan
         return tags
+
+
+def _scores(estimator, X):
+    """A VAETransformer's ELBO with standardized columns in standardized units
+    (a score must not rank rows by the units of their columns); any other
+    estimator's own ``score_samples``."""
+    from ._estimator import VAETransformer
+
+    if isinstance(estimator, VAETransformer):
+        return estimator._score_rows(X, data_units=False)
+    return estimator.score_samples(X)

@@ -279,8 +279,9 @@ def model_columns(columns):
     return result
 
 
-def kernel_columns(columns):
-    """The :class:`KernelColumns` of a table's records."""
+def kernel_columns(columns, data_units=True):
+    """The :class:`KernelColumns` of a table's records; with ``data_units`` False,
+    standardized columns' densities are of the standardized values."""
     cols = model_columns(columns)
     kinds = np.array([k for k, *_ in cols], dtype=np.int64)
     n_levels = np.array([n for _, n, *_ in cols], dtype=np.int64)
@@ -295,7 +296,7 @@ def kernel_columns(columns):
     indicator_at[has_indicator] = n_first + np.arange(has_indicator.sum())
     return KernelColumns(
         kinds=kinds, first=first, second=second, n_levels=n_levels,
-        log_scale=np.array([s for *_, s in cols]), input_at=input_at,
+        log_scale=np.array([s if data_units else 0.0 for *_, s in cols]), input_at=input_at,
         indicator_at=indicator_at, fill=np.array([f for *_, f, _ in cols]),
         n_inputs=n_first + int(has_indicator.sum()), n_outputs=n_first + int(gaussian.sum()),
     )

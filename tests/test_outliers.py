@@ -38,11 +38,13 @@ def test_the_share_of_training_rows_flagged_is_the_contamination(blobs, contamin
     np.testing.assert_array_equal(detector.fit_predict(X), detector.predict(X))
 
 
-def test_scores_are_the_vae_s_elbo_less_the_offset(blobs):
+def test_scores_are_the_vae_s_elbo_in_standardized_units_less_the_offset(blobs):
     X, _ = blobs
     detector = fit(X)
-    np.testing.assert_array_equal(detector.score_samples(X),
-                                  detector.estimator_.score_samples(X))
+    # in the data's units each Gaussian density carries -log(scale) of its column
+    np.testing.assert_allclose(detector.score_samples(X),
+                               detector.estimator_.score_samples(X)
+                               + np.log(X.std(axis=0)).sum(), rtol=1e-5)
     np.testing.assert_allclose(detector.decision_function(X),
                                detector.score_samples(X) - detector.offset_, rtol=1e-12)
 
@@ -63,6 +65,44 @@ def test_random_state_reaches_the_estimator(blobs):
     assert a.estimator_.random_state == 3
     np.testing.assert_array_equal(a.score_samples(X), b.score_samples(X))
     assert not np.array_equal(a.score_samples(X), fit(X, random_state=4).score_samples(X))
+
+
+def test_a_mixed_table_with_holes_flags_rows_that_break_its_pattern():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    group = rng.choice(["low", "high"], 400)
+    frame = pd.DataFrame({"group": pd.Categorical(group),
+                          "amount": np.where(group == "low", 1.0, 50.0) + rng.normal(size=400),
+                          "count": rng.poisson(np.where(group == "low", 2, 20))})
+    frame.loc[rng.choice(400, 40, replace=False), "amount"] = np.nan
+    # each row is ordinary column by column; together, its columns contradict the pattern
+    odd = pd.DataFrame({"group": pd.Categorical(["low", "high"] * 5, categories=["high", "low"]),
+                        "amount": [50.0, 1.0] * 5, "count": [20, 2] * 5})
+    detector = VAEOutlierDetector(VAETransformer(n_latent=2, hidden_layer_sizes=(16,),
+                                                 max_iter=60, random_state=0),
+                                  contamination=0.05).fit(frame)
+    assert np.mean(detector.predict(frame) == -1) == pytest.approx(0.05, abs=1 / 400)
+    assert list(detector.feature_names_in_) == ["group", "amount", "count"]
+    assert np.isfinite(detector.score_samples(frame)).all()
+    assert (detector.predict(odd) == -1).mean() >= 0.9
+
+
+def test_scores_do_not_depend_on_a_column_s_units():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(1)
+    amount = rng.lognormal(size=300)
+    amount[rng.random(300) < 0.3] = 0.0  # a point mass: no density term there
+    frame = pd.DataFrame({"amount": amount, "other": amount + rng.normal(size=300)})
+    frame.loc[rng.choice(300, 30, replace=False), "amount"] = np.nan
+    in_thousands = frame.assign(amount=frame["amount"] / 1000)
+    detectors = [VAEOutlierDetector(VAETransformer(**SMALL), contamination=0.1).fit(f)
+                 for f in (frame, in_thousands)]
+    np.testing.assert_allclose(detectors[0].score_samples(frame),
+                               detectors[1].score_samples(in_thousands), rtol=1e-3, atol=1e-3)
+    np.testing.assert_array_equal(detectors[0].predict(frame), detectors[1].predict(in_thousands))
+    # the data-unit ELBO ranks the rows differently in the two units
+    data_units = [d.estimator_.score_samples(f) for d, f in zip(detectors, (frame, in_thousands))]
+    assert not np.array_equal(np.argsort(data_units[0]), np.argsort(data_units[1]))
 
 
 @parametrize_with_checks([VAEOutlierDetector(VAETransformer(**SMALL))])
