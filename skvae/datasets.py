@@ -1,4 +1,5 @@
-"""Loaders for the data sets of the AEVB and IWAE papers, from local files.
+"""Loaders for the image data sets of the AEVB and IWAE papers and the founding
+report, from local files.
 
 Nothing is downloaded. Each loader looks in ``path`` (or its subfolder named
 for the data set) or, without ``path``, in the folder named by the
