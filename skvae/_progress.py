@@ -1,59 +1,83 @@
-"""A one-line progress display for long training runs (used by the command line).
+"""The progress display of a fit (``verbose``), for the Python API and the command line.
 
-While a :func:`progress_display` context is active, the trainer reports each
-epoch to it; the display rewrites one terminal line with the epoch, the
-training ELBO, the time per epoch and an estimate of the time left. It turns
-itself off when the stream is not a terminal, so logs and pipes stay clean.
+The trainer reports each epoch to the fit's :class:`ProgressDisplay`. Its
+line gives the epoch out of the budget, the training ELBO (the IWAE bound
+for ``objective="iwae"``; higher is better, the sign ``score`` uses), the
+validation ELBO when there is one, the seconds per epoch and at most how long
+is left. On a terminal the line is rewritten in place. Into a file or a pipe
+it is written every tenth of the epoch budget, after the first epoch and
+after the last, so a log stays short; ``verbose=2`` writes every epoch. The
+first fit after installing compiles the kernels, which is announced once.
 """
 
-import contextlib
-import contextvars
+import math
 import sys
+from pathlib import Path
 
-_current = contextvars.ContextVar("skvae_progress", default=None)
+#: Lines a fit writes into a file or pipe at ``verbose=1``, beyond the first and last.
+LOG_LINES = 10
+#: Epochs whose times estimate the time left (the first is left out: it compiles).
+RECENT_EPOCHS = 5
+PACKAGE = Path(__file__).resolve().parent
+
+_announced = False
 
 
 class ProgressDisplay:
-    def __init__(self, max_epochs, stream=None):
-        self.max_epochs = max_epochs
-        self.stream = stream if stream is not None else sys.stdout
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.seconds = []
+    """One fit's progress on ``stream`` (sys.stdout at each write by default)."""
 
-    def format(self, epoch, loss, seconds):
-        """The progress line for one epoch."""
+    def __init__(self, max_epochs, verbose=1, stream=None):
+        self.max_epochs = max_epochs
+        self._stream = stream
+        self.terminal = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.every = 1 if verbose >= 2 or self.terminal else max(1, math.ceil(
+            max_epochs / LOG_LINES))
+        self.seconds = []
+        self.unwritten = None
+        self.width = 0
+
+    @property
+    def stream(self):
+        return self._stream if self._stream is not None else sys.stdout
+
+    def format(self, epoch, bound, seconds, validation=None, label="ELBO"):
+        """The progress line for one epoch; ``bound`` is the training ELBO (or IWAE bound)."""
         self.seconds.append(seconds)
-        per_epoch = sum(self.seconds) / len(self.seconds)
+        recent = self.seconds[1:][-RECENT_EPOCHS:] or self.seconds
+        per_epoch = sum(recent) / len(recent)
         left = per_epoch * max(self.max_epochs - epoch, 0)
-        return (f"epoch {epoch}/{self.max_epochs}  ELBO {-loss:.3f}  "
+        checked = f"  validation {validation:.3f}" if validation is not None else ""
+        return (f"epoch {epoch}/{self.max_epochs}  {label} {bound:.3f}{checked}  "
                 f"{per_epoch:.2f} s/epoch  at most {left:.0f} s left")
 
-    def update(self, epoch, loss, seconds):
-        line = self.format(epoch, loss, seconds)
-        if self.enabled:
-            self.stream.write("\r" + line.ljust(78))
-            self.stream.flush()
+    def update(self, epoch, bound, seconds, validation=None, label="ELBO"):
+        line = self.format(epoch, bound, seconds, validation, label)
+        if self.terminal:
+            self.width = max(self.width, len(line))
+            self._write("\r" + line.ljust(self.width))
+        elif len(self.seconds) == 1 or epoch % self.every == 0:
+            self._write(line + "\n")
+            self.unwritten = None
+        else:
+            self.unwritten = line
+
+    def announce_compilation(self):
+        """Once per process: say that the first fit after installing compiles the kernels."""
+        global _announced
+        if _announced:
+            return
+        _announced = True
+        if not any(PACKAGE.rglob("__pycache__/*.nbi")):
+            self._write("compiling skvae's kernels, once after installing (about 10 s per "
+                        "data type; later fits load them)\n")
 
     def close(self):
-        if self.enabled and self.seconds:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.terminal and self.seconds:
+            self._write("\n")
+        elif self.unwritten is not None:
+            self._write(self.unwritten + "\n")
+        self.unwritten = None
 
-
-@contextlib.contextmanager
-def progress_display(max_epochs, stream=None):
-    """Show training progress for the fits inside the ``with`` block."""
-    display = ProgressDisplay(max_epochs, stream)
-    token = _current.set(display)
-    try:
-        yield display
-    finally:
-        _current.reset(token)
-        display.close()
-
-
-def report(epoch, loss, seconds):
-    """Called by the trainer after each epoch."""
-    display = _current.get()
-    if display is not None:
-        display.update(epoch, loss, seconds)
+    def _write(self, text):
+        self.stream.write(text)
+        self.stream.flush()

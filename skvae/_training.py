@@ -18,7 +18,7 @@ import numpy as np
 
 from ._inference import score_rows
 from ._objective import sgvb_loss_gradient
-from ._progress import report
+from ._progress import ProgressDisplay
 from ._threads import kernel_threads
 
 
@@ -77,10 +77,19 @@ class Trainer:
     def run(self, first_epoch=1):
         """Train for up to ``options.n_epochs`` epochs; returns the history."""
         threads = kernel_threads(self.options.n_jobs)
-        with InterruptFlag() as interrupt, threads as self.ws.n_blocks:
-            for epoch in range(first_epoch, first_epoch + self.options.n_epochs):
-                if not self._epoch(epoch, interrupt):
-                    break
+        last_epoch = first_epoch + self.options.n_epochs - 1
+        self.display = (ProgressDisplay(last_epoch, self.options.verbose)
+                        if self.options.verbose else None)
+        if self.display is not None:
+            self.display.announce_compilation()
+        try:
+            with InterruptFlag() as interrupt, threads as self.ws.n_blocks:
+                for epoch in range(first_epoch, last_epoch + 1):
+                    if not self._epoch(epoch, interrupt):
+                        break
+        finally:
+            if self.display is not None:
+                self.display.close()
         if self.val_rows is not None and self.monitor.best_theta is not None:
             self.model.theta[:] = self.monitor.best_theta
             self.history.best_validation_score = self.monitor.best_value
@@ -104,11 +113,10 @@ class Trainer:
         if self.val_rows is not None:
             value = float(np.mean(score_rows(model, self.X, self.val_rows, options.n_jobs)))
             history.validation_scores.append(value)
-        seconds = time.perf_counter() - tic
-        report(epoch, loss, seconds)
-        if options.verbose:
-            extra = f", validation ELBO = {value:.4f}" if self.val_rows is not None else ""
-            print(f"Epoch {epoch}, loss = {loss:.4f}{extra} ({seconds:.2f} s)", flush=True)
+        if self.display is not None:
+            self.display.update(epoch, -loss, time.perf_counter() - tic,
+                                value if self.val_rows is not None else None,
+                                "IWAE bound" if options.objective == "iwae" else "ELBO")
         # During KL warm-up the training loss is not yet the objective, and no
         # run of epochs without improvement counts.
         warming_up = epoch <= options.kl_warmup_epochs
@@ -131,6 +139,38 @@ def stop_message(history):
     return (f"Training diverged in epoch {epoch + 1}: the loss or the parameters became "
             f"non-finite. Training stopped and {kept}. Lower learning_rate_init, or "
             "check the scale of X.")
+
+
+#: A fit warns when its last loss is worse than its best by more than this share
+#: of the improvement from the first epoch to the best ...
+RISE_SHARE = 0.1
+#: ... and more than this many times the spread of its changes between epochs (its noise).
+RISE_NOISE = 10.0
+
+
+def rising_loss_message(losses, learning_rate):
+    """The warning for a run whose loss rose well above its best, or None.
+
+    Stopping on "no improvement for n_iter_no_change epochs" also stops a
+    run whose loss is climbing or exploding; that run has not converged.
+    The thresholds are scale-free: a share of the run's own improvement, and
+    a multiple of its own epoch-to-epoch noise.
+    """
+    losses = np.asarray(losses, dtype=float)
+    if len(losses) < 3:
+        return None
+    best_epoch = int(np.argmin(losses))
+    best, last = losses[best_epoch], losses[-1]
+    changes = np.diff(losses)
+    noise = float(np.median(np.abs(changes - np.median(changes))))  # not the trend
+    rise = last - best
+    # beyond noise, and large against the run's progress or against the best loss itself
+    # (a run whose first epoch already exploded has made "progress" from a huge loss)
+    if rise <= RISE_NOISE * noise or rise <= min(RISE_SHARE * (losses[0] - best), abs(best)):
+        return None
+    return (f"The loss rose from {best:.4g} (epoch {best_epoch + 1}) to {last:.4g} (epoch "
+            f"{len(losses)}): training is unstable, not converged. Lower learning_rate_init "
+            f"(now {learning_rate:g}), or check the scale of X.")
 
 
 def kl_weight(beta, warmup_epochs, epochs_done):

@@ -25,7 +25,7 @@ INTERRUPTED_CHILD = textwrap.dedent("""
     X = np.random.default_rng(0).random((20000, 40))
     params = dict(hidden_layer_sizes=(32,), likelihood="bernoulli", random_state=0, tol=0.0,
                   n_iter_no_change=10**6)
-    vae = VAETransformer(max_iter=100000, verbose=1, **params)
+    vae = VAETransformer(max_iter=100000, verbose=2, **params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         vae.fit(X)
@@ -47,7 +47,7 @@ def test_ctrl_c_keeps_the_last_complete_epoch_and_warm_start_continues(tmp_path)
                              stderr=subprocess.PIPE, text=True)
     epochs_seen = 0
     for line in child.stdout:
-        if line.startswith("Epoch "):
+        if line.startswith("epoch "):
             epochs_seen += 1
             if epochs_seen == 3:
                 child.send_signal(signal.SIGINT)
@@ -153,3 +153,29 @@ def test_same_random_state_same_fit_for_a_given_blas_thread_count(n_threads):
             fits.append(VAETransformer(hidden_layer_sizes=(64,), max_iter=3,
                                        random_state=5).fit(X).transform(X))
     np.testing.assert_array_equal(fits[0], fits[1])
+
+
+# -- a loss that climbs is not convergence ---------------------------------------
+def test_a_rising_loss_is_reported_with_what_to_change():
+    from skvae._training import rising_loss_message
+
+    rng = np.random.default_rng(0)
+    settling = 20 + 30 * np.exp(-np.arange(60) / 8) + rng.normal(0, 0.2, 60)
+    assert rising_loss_message(settling, 3e-3) is None
+    exploding = np.r_[3.5e5, np.linspace(1e4, 1590, 9), np.linspace(6e3, 1.9e4, 11)]
+    message = rising_loss_message(exploding, 0.3)
+    assert message.startswith("The loss rose from 1590 (epoch 10) to 1.9e+04 (epoch 21)")
+    assert "Lower learning_rate_init (now 0.3)" in message
+    # a best loss near zero: noise alone must not count as a rise
+    near_zero = 0.05 + 2 * np.exp(-np.arange(60) / 5) + rng.normal(0, 0.05, 60)
+    assert rising_loss_message(near_zero, 3e-3) is None
+    assert rising_loss_message([5.0, 9.0], 1.0) is None  # too short to judge
+
+
+def test_a_fit_whose_loss_explodes_warns_instead_of_claiming_convergence():
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data / 16
+    with pytest.warns(ConvergenceWarning, match=r"The loss rose from .* training is unstable"):
+        vae = VAETransformer(learning_rate_init=0.05, max_iter=60, random_state=0).fit(X)
+    assert vae.n_iter_ < 60  # it stopped for "no improvement", which is not convergence
