@@ -58,7 +58,7 @@ from ._table_schema import (
     table_dtype,
 )
 from ._threads import kernel_threads
-from ._training import Trainer, TrainingOptions, stop_message
+from ._training import Trainer, TrainingOptions, rising_loss_message, stop_message
 
 
 class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -175,7 +175,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Seeds initialization, shuffling, the validation split and the noise.
         An int gives reproducible fits for given thread settings (see Notes).
     verbose : int, default=0
-        Print progress each epoch when positive.
+        Show progress on standard output: 1 rewrites one line in place on a
+        terminal (epoch out of ``max_iter``, the training ELBO, the
+        validation ELBO with ``early_stopping``, seconds per epoch, time
+        left) and writes it every tenth of ``max_iter`` epochs into a file or
+        pipe; 2 writes it every epoch. The ELBO has the sign of ``score``:
+        higher is better, and the loss in ``loss_curve_`` is its negative.
     warm_start : bool, default=False
         Continue from the fitted parameters when ``fit`` is called again.
     n_jobs : int, default=None
@@ -282,8 +287,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     >>> from sklearn.datasets import load_digits
     >>> from skvae import VAETransformer
     >>> X = load_digits().data / 16
-    >>> vae = VAETransformer(n_latent=2, likelihood="bernoulli", max_iter=20,
-    ...                      random_state=0).fit(X)
+    >>> vae = VAETransformer(n_latent=2, likelihood="bernoulli", random_state=0).fit(X)
     >>> vae.transform(X).shape
     (1797, 2)
     >>> vae.sample(3, random_state=0).shape
@@ -431,8 +435,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         n_iter = 0 if fresh else self.n_iter_
         trainer = Trainer(model, optimizer, data.matrix, train_rows, val_rows, rng, options)
         history = trainer.run(first_epoch=n_iter + 1)
+        rising = None if incremental else rising_loss_message(history.losses,
+                                                               self.learning_rate_init)
         if history.stopped_by is not None:
             warnings.warn(stop_message(history), ConvergenceWarning, stacklevel=4)
+        elif rising is not None:
+            warnings.warn(rising, ConvergenceWarning, stacklevel=4)
         elif not incremental and len(history.losses) == self.max_iter and not history.converged:
             warnings.warn(f"Stopped at max_iter={self.max_iter} epochs before the loss "
                           "converged.", ConvergenceWarning, stacklevel=4)
@@ -591,15 +599,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"(n_latent), but got {Z.shape[1]}."
             )
         model = self._model(self._theta.astype(Z.dtype, copy=False))
+        return self._as_data(self._decode_rows(model, Z, None, means=True))
 
-        def decode_means(z, ws, result):  # writes the means into the result's rows
-            decode_rows(model, z, ws, result, keep_outputs=False)
-
-        return self._as_data(map_rows(model, Z, 1, decode_means, model.n_features,
-                                      n_jobs=self.n_jobs))
-
-    def sample(self, n_samples=1, random_state=None, given=None):
+    def sample(self, n_samples=1, random_state=None, given=None, means=False):
         """Generate rows: z ~ N(0, I), then x ~ p(x|z); or rows that hold ``given``.
+
+        With ``means=True`` each row is the decoder's mean E[x|z] at its z
+        (what ``inverse_transform`` gives) instead of a draw from p(x|z):
+        for images, smooth pictures rather than pixel noise around them. The
+        rows are still random through z.
 
         With ``given``, every row holds the given values and the other
         columns are drawn from the model's p(x_rest | x_given), by sampling
@@ -621,6 +629,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Column (a name when ``fit`` saw a DataFrame, an index otherwise)
             to the value every row must hold: a number or a category seen
             in ``fit``.
+        means : bool, default=False
+            Return decoder means E[x|z] instead of draws x ~ p(x|z).
 
         Returns
         -------
@@ -631,23 +641,29 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if not isinstance(means, bool | np.bool_):
+            raise TypeError(f"means must be True or False, got {means!r}.")
         rng = _generator(random_state)
         if given is not None:
-            return self._sample_given(n_samples, given, rng)
+            return self._sample_given(n_samples, given, rng, means)
         model = self._model(self._theta)
         Z = rng.standard_normal((n_samples, model.n_latent)).astype(self._theta.dtype)
-        return self._as_data(self._draw_rows(model, Z, rng))
+        return self._as_data(self._decode_rows(model, Z, rng, means))
 
-    def _draw_rows(self, model, Z, rng):
-        """One draw x ~ p(x|z) for each latent point of Z, in the model's values."""
+    def _decode_rows(self, model, Z, rng, means=False):
+        """For each latent point of Z, in the model's values: the decoder's mean
+        E[x|z] with ``means``, else one draw x ~ p(x|z)."""
 
-        def draw(z, ws, mean):
-            out = decode_rows(model, z, ws, mean)
-            return model.likelihood.sample(mean, out, model.min_variance, rng)
+        def decode(z, ws, result):  # writes into the result's rows
+            if means:
+                decode_rows(model, z, ws, result, keep_outputs=False)
+                return None
+            out = decode_rows(model, z, ws, result)
+            return model.likelihood.sample(result, out, model.min_variance, rng)
 
-        return map_rows(model, Z, 1, draw, model.n_features, n_jobs=self.n_jobs)
+        return map_rows(model, Z, 1, decode, model.n_features, n_jobs=self.n_jobs)
 
-    def _sample_given(self, n_samples, given, rng):
+    def _sample_given(self, n_samples, given, rng, means=False):
         given = self._check_given(given)
         row, model = self._given_row(given)
         n_proposals = max(GIVEN_PROPOSALS, 4 * n_samples)
@@ -669,7 +685,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 "so they follow p(x | given) only roughly.", UserWarning, stacklevel=3)
         picks = rng.choice(len(weights), size=n_samples, p=weights)
         Z = np.concatenate(z)[picks].astype(self._theta.dtype)
-        return self._hold_given(self._as_data(self._draw_rows(model, Z, rng)), given)
+        return self._hold_given(self._as_data(self._decode_rows(model, Z, rng, means)), given)
 
     def _check_given(self, given):
         """``given`` as a dict from fitted column to value, checked."""

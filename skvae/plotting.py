@@ -66,11 +66,7 @@ def plot_samples(vae, n_samples=16, image_shape=None, n_cols=8, means=True, rand
                  ax=None):
     """Generated images: decoder means E[x|z] for z ~ N(0, I), or draws of x with means=False."""
     check_is_fitted(vae)
-    if means:
-        rng = np.random.default_rng(random_state)
-        images = vae.inverse_transform(rng.standard_normal((n_samples, vae._n_features_out)))
-    else:
-        images = vae.sample(n_samples, random_state=random_state)
+    images = vae.sample(n_samples, random_state=random_state, means=means)
     shape = _image_shape(images.shape[1], image_shape)
     ax = _axes(ax, (n_cols, 1.0 * -(-n_samples // n_cols)))
     return _show(ax, tile_images(images, shape, n_cols),
