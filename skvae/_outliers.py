@@ -68,7 +68,7 @@ class VAEOutlierDetector(OutlierMixin, BaseEstimator):
     >>> from skvae import VAEOutlierDetector, VAETransformer
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(500, 4))
-    >>> vae = VAETransformer(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+    >>> vae = VAETransformer(hidden_layer_sizes=(16,), max_iter=100, random_state=0)
     >>> detector = VAEOutlierDetector(vae, contamination=0.05).fit(X)
     >>> float(np.mean(detector.predict(X) == -1))
     0.05

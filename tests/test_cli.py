@@ -1,4 +1,4 @@
-"""The command line: demo, fit, transform, sample, and the progress display."""
+"""The command line: demo, fit, transform, sample and score, and its errors."""
 
 import io
 import re
@@ -9,16 +9,22 @@ import numpy as np
 import pytest
 
 from skvae._cli import main
-from skvae._progress import progress_display, report
 
 
 def test_demo_shows_progress_and_compares_with_pca(capsys):
     assert main(["demo", "--n-latent", "3", "--folds", "2", "--max-iter", "4"]) == 0
     out = capsys.readouterr().out
-    assert len(re.findall(r"^Epoch \d+, loss = -?\d+\.\d+", out, flags=re.MULTILINE)) == 4
+    assert len(re.findall(r"^epoch \d/4  ELBO -?\d+\.\d+", out, flags=re.MULTILINE)) == 4
     scores = dict(re.findall(r"^  (\S+)\s+(\d\.\d{3}) \+- ", out, flags=re.MULTILINE))
     assert set(scores) == {"VAETransformer(n_latent=3)", "PCA(n_components=3)"}
     assert all(0.1 < float(s) <= 1.0 for s in scores.values())
+
+
+def test_the_demo_prints_a_screenful_into_a_pipe(capsys):
+    assert main(["demo", "--folds", "2", "--max-iter", "80"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) <= 40
+    assert re.search(r"^epoch 80/80  ELBO", out, flags=re.MULTILINE)
 
 
 def test_demo_writes_the_five_plots(tmp_path, capsys):
@@ -30,6 +36,7 @@ def test_demo_writes_the_five_plots(tmp_path, capsys):
     assert capsys.readouterr().out.count("wrote ") == 5
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 epochs
 @pytest.mark.parametrize("suffix", [".npy", ".npz", ".csv"])
 def test_fit_transform_sample_round_trip(tmp_path, suffix, capsys):
     pytest.importorskip("skops")
@@ -44,7 +51,7 @@ def test_fit_transform_sample_round_trip(tmp_path, suffix, capsys):
     model = tmp_path / "vae.skops"
     main(["fit", str(data), "--output", str(model), "--n-latent", "2", "--hidden", "16",
           "--max-iter", "3", "--likelihood", "bernoulli", "--random-state", "0"])
-    assert "fitted on 120 x 5 in 3 epochs" in capsys.readouterr().out
+    assert "fitted on 120 x 5 in 3 epochs" in capsys.readouterr().err
 
     from skvae import VAETransformer
 
@@ -63,47 +70,68 @@ class Foreign:
     """A type that no skvae model file contains."""
 
 
-def test_a_model_file_with_foreign_types_is_refused(tmp_path):
+def refused(capsys, argv, message):
+    """The command exits with status 2 and one line on standard error naming the problem."""
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert re.search(message, err), err
+    return err
+
+
+def test_a_model_file_with_foreign_types_is_refused(tmp_path, capsys):
     sio = pytest.importorskip("skops.io")
     path = tmp_path / "evil.skops"
     sio.dump({"payload": Foreign()}, path)
-    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
-        main(["sample", str(path), "--output", str(tmp_path / "S.npy")])
+    refused(capsys, ["sample", str(path), "--output", str(tmp_path / "S.npy")],
+            r"evil\.skops holds types that a skvae model never holds.*Foreign")
+    assert not (tmp_path / "S.npy").exists()
 
 
-def test_unsupported_files_are_refused_with_a_message(tmp_path):
+def test_ordinary_mistakes_get_one_line_and_exit_status_2(tmp_path, capsys):
+    pytest.importorskip("skops")
     (tmp_path / "X.txt").write_text("1,2\n")
-    with pytest.raises(SystemExit, match=r"expected a \.npy, \.npz or \.csv"):
-        main(["fit", str(tmp_path / "X.txt"), "--output", str(tmp_path / "m.skops")])
+    model = str(tmp_path / "m.skops")
+    refused(capsys, ["fit", str(tmp_path / "X.txt"), "--output", model],
+            r"X\.txt: expected a \.npy, \.npz or \.csv file")
+    refused(capsys, ["fit", str(tmp_path / "missing.csv"), "--output", model],
+            r"^skvae fit: error: .*missing\.csv: no such file")
+    (tmp_path / "not_a_model.skops").write_text("plain text")
+    np.save(tmp_path / "X.npy", np.random.default_rng(0).random((30, 3)))
+    refused(capsys, ["transform", str(tmp_path / "not_a_model.skops"), str(tmp_path / "X.npy"),
+                     "--output", "-"], r"not_a_model\.skops is not a model file saved by")
+    refused(capsys, ["fit", str(tmp_path / "X.npy"), "--output", model, "--hidden", "8,x"],
+            r"--hidden takes widths separated by commas")
+    np.save(tmp_path / "bad.npy", np.array([[0.5, 2.0], [0.1, 0.2]]))
+    refused(capsys, ["fit", str(tmp_path / "bad.npy"), "--output", model,
+                     "--likelihood", "bernoulli"], r"needs data in \[0, 1\]")
+    refused(capsys, ["fit", str(tmp_path / "X.npy"), "--output", "-"],
+            r"--output - is for data; a model needs a file")
+    assert not (tmp_path / "m.skops").exists()
 
 
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
+def test_debug_shows_the_traceback_instead(tmp_path):
+    with pytest.raises(Exception, match="no such file"):
+        main(["fit", str(tmp_path / "missing.csv"), "--output", "m.skops", "--debug"])
 
 
-def test_progress_shows_epoch_elbo_speed_and_time_left_on_a_terminal():
-    stream = Terminal()
-    with progress_display(10, stream):
-        report(1, 25.0, 0.5)
-        report(2, 24.0, 1.5)
-    text = stream.getvalue()
-    assert "\repoch 2/10  ELBO -24.000  1.00 s/epoch  at most 8 s left" in text
-    assert text.endswith("\n")
-
-
-def test_progress_turns_itself_off_when_output_is_not_a_terminal():
-    stream = io.StringIO()
-    with progress_display(10, stream):
-        report(1, 25.0, 0.5)
-    assert stream.getvalue() == ""
-    report(1, 25.0, 0.5)  # outside a display: nothing happens
-
-
-def test_console_entry_points_print_help():
+def test_console_entry_points_print_plain_help():
     for command in ([sys.executable, "-m", "skvae", "fit", "--help"], ["skvae", "sample", "--help"]):
         result = subprocess.run(command, capture_output=True, text=True, check=True)
         assert "--output" in result.stdout
+    overview = subprocess.run(["skvae", "--help"], capture_output=True, text=True, check=True)
+    for command in ("demo", "fit", "transform", "sample", "score"):
+        assert command in overview.stdout
+    assert "``" not in overview.stdout and "skvae fit table.csv" in overview.stdout
+
+
+def test_a_missing_file_from_the_console_is_one_line_with_status_2(tmp_path):
+    result = subprocess.run(["skvae", "fit", str(tmp_path / "nothing.csv"), "--output", "m.skops"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"skvae fit: error: {tmp_path / 'nothing.csv'}: no such file."]
 
 
 def test_unknown_command_is_refused():
@@ -132,17 +160,18 @@ def test_npz_with_several_arrays_needs_key_and_key_chooses(tmp_path, capsys):
     X = np.random.default_rng(0).normal(size=(60, 3))
     data, model = tmp_path / "both.npz", tmp_path / "vae.skops"
     np.savez(data, train=X, other=np.zeros((2, 9)))
-    with pytest.raises(SystemExit, match=r"holds arrays .*choose one with --key"):
-        main(["fit", str(data), "--output", str(model)])
+    refused(capsys, ["fit", str(data), "--output", str(model)],
+            r"holds arrays .*choose one with --key")
+    refused(capsys, ["fit", str(data), "--output", str(model), "--key", "test"],
+            r"has no array 'test'")
     main(["fit", str(data), "--key", "train", "--output", str(model), "--hidden", "8",
           "--max-iter", "2"])
-    assert "fitted on 60 x 3" in capsys.readouterr().out
+    assert "fitted on 60 x 3" in capsys.readouterr().err
     main(["transform", str(model), str(data), "--key", "train",
           "--output", str(tmp_path / "Z.csv")])
     assert np.loadtxt(tmp_path / "Z.csv", delimiter=",").shape == (60, 2)
-    with pytest.raises(SystemExit, match=r"must be a \.npy or \.csv file"):
-        main(["transform", str(model), str(data), "--key", "train",
-              "--output", str(tmp_path / "Z.txt")])
+    refused(capsys, ["transform", str(model), str(data), "--key", "train",
+                     "--output", str(tmp_path / "Z.txt")], r"must be a \.npy or \.csv file")
 
 
 def test_every_likelihood_is_offered():
@@ -173,3 +202,69 @@ def test_a_mixed_csv_is_fitted_and_sampled_under_its_header(tmp_path, capsys):
     assert list(samples.columns) == ["income", "city", "age"]
     assert set(samples["city"]) <= {"Oslo", "Lima"}
     assert samples["age"].dtype == np.int64 and not samples.isna().any().any()
+
+
+def test_csv_outputs_keep_the_header_convention_and_dash_is_standard_output(tmp_path,
+                                                                           capsys):
+    pytest.importorskip("skops")
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    data, model = tmp_path / "t.csv", tmp_path / "vae.skops"
+    table.to_csv(data, index=False)
+    main(["fit", str(data), "--output", str(model), "--hidden", "8", "--max-iter", "2",
+          "--random-state", "0", "--n-jobs", "1", "--quiet"])
+    assert capsys.readouterr().out == ""  # --quiet: no progress, and status goes to stderr
+
+    from skops.io import load
+
+    vae = load(model, trusted=["skvae._estimator.VAETransformer"])
+    assert vae.n_jobs == 1
+    main(["transform", str(model), str(data), "--output", str(tmp_path / "Z.csv")])
+    latent = pd.read_csv(tmp_path / "Z.csv")
+    assert list(latent.columns) == list(vae.get_feature_names_out())
+    np.testing.assert_allclose(latent.to_numpy(), vae.transform(table), rtol=1e-6)
+
+    capsys.readouterr()
+    assert main(["score", str(model), str(data), "--output", "-"]) == 0
+    captured = capsys.readouterr()
+    scores = pd.read_csv(io.StringIO(captured.out))
+    assert list(scores.columns) == ["elbo"] and captured.err == ""
+    np.testing.assert_allclose(scores["elbo"], vae.score_samples(table), rtol=1e-6)
+
+    assert main(["sample", str(model), "--n-samples", "4", "--output", "-",
+                 "--random-state", "3"]) == 0
+    drawn = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    pd.testing.assert_frame_equal(drawn, vae.sample(4, random_state=3), check_exact=False,
+                                  rtol=1e-6)
+    assert main(["sample", str(model), "--n-samples", "4", "--output", "-", "--means",
+                 "--random-state", "3"]) == 0
+    means = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    pd.testing.assert_frame_equal(means, vae.sample(4, random_state=3, means=True),
+                                  check_exact=False, rtol=1e-6)
+
+
+def test_a_headerless_csv_gives_headerless_csvs(tmp_path, capsys):
+    pytest.importorskip("skops")
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    data, model = tmp_path / "X.csv", tmp_path / "vae.skops"
+    np.savetxt(data, X, delimiter=",")
+    main(["fit", str(data), "--output", str(model), "--hidden", "8", "--max-iter", "2"])
+    main(["score", str(model), str(data), "--output", str(tmp_path / "s.csv")])
+    assert np.loadtxt(tmp_path / "s.csv", delimiter=",").shape == (50,)
+    main(["transform", str(model), str(data), "--output", str(tmp_path / "Z.csv")])
+    assert np.loadtxt(tmp_path / "Z.csv", delimiter=",").shape == (50, 2)
+
+
+def test_fit_verbose_writes_every_epoch_and_the_default_a_short_log(tmp_path, capsys):
+    pytest.importorskip("skops")
+    data, model = tmp_path / "X.npy", tmp_path / "vae.skops"
+    np.save(data, np.random.default_rng(0).normal(size=(50, 3)))
+    main(["fit", str(data), "--output", str(model), "--hidden", "8", "--max-iter", "30",
+          "--verbose"])
+    assert len(re.findall(r"^epoch \d+/30  ELBO", capsys.readouterr().out, re.MULTILINE)) == 30
+    main(["fit", str(data), "--output", str(model), "--hidden", "8", "--max-iter", "30"])
+    # into a pipe: epoch 1, then every tenth of the budget
+    lines = re.findall(r"^epoch (\d+)/30", capsys.readouterr().out, re.MULTILINE)
+    assert lines == ["1", "3", "6", "9", "12", "15", "18", "21", "24", "27", "30"]
