@@ -107,11 +107,13 @@ TABLE = [
 ]
 
 
-def fitted_on_clean(params):
+def fitted_on_clean(params, as_frame):
+    """Fitted on the clean rows, as a DataFrame when the hostile data is one:
+    an array after a DataFrame fit earns scikit-learn's feature-name warning."""
     vae = VAETransformer(**{**SMALL, **params})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return vae.fit(pd.DataFrame(CLEAN, columns=COLUMNS))
+        return vae.fit(pd.DataFrame(CLEAN, columns=COLUMNS) if as_frame else CLEAN)
 
 
 def call(name, method, data, params):
@@ -120,7 +122,7 @@ def call(name, method, data, params):
         if method == "fit":
             vae = VAETransformer(**{**SMALL, **params}).fit(data)
             return [vae.transform(data), vae.score_samples(data), vae.sample(3, random_state=0)]
-        vae = fitted_on_clean(params)
+        vae = fitted_on_clean(params, as_frame=isinstance(data, pd.DataFrame))
         return [getattr(vae, method)(data)]
 
 
