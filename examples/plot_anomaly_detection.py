@@ -9,7 +9,8 @@ the digits 0-8 only, with ``contamination=0.05``; held-out digits 0-8 should
 score high, and the unseen digit 9 and images of pure noise low. The area
 under the ROC curve measures how well the score separates them. The default
 likelihood, ``"auto"``, gives each pixel a Gaussian in standardized units;
-the Bernoulli's ELBO separated the nines far worse.
+it separated the nines better than the others (see "Choosing a likelihood"
+in the user guide).
 
 ``contamination`` sets the threshold at that share of the *training* rows.
 A model fits its training rows better than new ones, so it flags more than
