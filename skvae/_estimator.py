@@ -435,7 +435,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         n_iter = 0 if fresh else self.n_iter_
         trainer = Trainer(model, optimizer, data.matrix, train_rows, val_rows, rng, options)
         history = trainer.run(first_epoch=n_iter + 1)
-        rising = None if incremental else rising_loss_message(history.losses,
+        # during KL warm-up the loss rises by design: judge the epochs after it
+        after_warmup = history.losses[max(0, self.kl_warmup_epochs - n_iter):]
+        rising = None if incremental else rising_loss_message(after_warmup,
                                                                self.learning_rate_init)
         if history.stopped_by is not None:
             warnings.warn(stop_message(history), ConvergenceWarning, stacklevel=4)

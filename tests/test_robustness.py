@@ -179,3 +179,15 @@ def test_a_fit_whose_loss_explodes_warns_instead_of_claiming_convergence():
     with pytest.warns(ConvergenceWarning, match=r"The loss rose from .* training is unstable"):
         vae = VAETransformer(learning_rate_init=0.05, max_iter=60, random_state=0).fit(X)
     assert vae.n_iter_ < 60  # it stopped for "no improvement", which is not convergence
+
+
+def test_the_loss_rising_during_kl_warm_up_is_not_reported():
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data / 16
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # a weight of 4 on the KL term makes the loss climb while it ramps up
+        VAETransformer(beta=4.0, kl_warmup_epochs=15, max_iter=25, hidden_layer_sizes=(16,),
+                       random_state=0).fit(X)
+    assert not [w for w in caught if "rose" in str(w.message)]
