@@ -436,9 +436,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         trainer = Trainer(model, optimizer, data.matrix, train_rows, val_rows, rng, options)
         history = trainer.run(first_epoch=n_iter + 1)
         # during KL warm-up the loss rises by design: judge the epochs after it
-        after_warmup = history.losses[max(0, self.kl_warmup_epochs - n_iter):]
-        rising = None if incremental else rising_loss_message(after_warmup,
-                                                               self.learning_rate_init)
+        skipped = max(0, self.kl_warmup_epochs - n_iter)
+        rising = None if incremental else rising_loss_message(
+            history.losses[skipped:], self.learning_rate_init, n_iter + skipped + 1)
         if history.stopped_by is not None:
             warnings.warn(stop_message(history), ConvergenceWarning, stacklevel=4)
         elif rising is not None:

@@ -148,8 +148,9 @@ RISE_SHARE = 0.1
 RISE_NOISE = 10.0
 
 
-def rising_loss_message(losses, learning_rate):
-    """The warning for a run whose loss rose well above its best, or None.
+def rising_loss_message(losses, learning_rate, first_epoch=1):
+    """The warning for a run whose loss rose well above its best, or None;
+    ``losses[0]`` is epoch ``first_epoch``'s.
 
     Stopping on "no improvement for n_iter_no_change epochs" also stops a
     run whose loss is climbing or exploding; that run has not converged.
@@ -168,8 +169,8 @@ def rising_loss_message(losses, learning_rate):
     # (a run whose first epoch already exploded has made "progress" from a huge loss)
     if rise <= RISE_NOISE * noise or rise <= min(RISE_SHARE * (losses[0] - best), abs(best)):
         return None
-    return (f"The loss rose from {best:.4g} (epoch {best_epoch + 1}) to {last:.4g} (epoch "
-            f"{len(losses)}): training is unstable, not converged. Lower learning_rate_init "
+    return (f"The loss rose from {best:.4g} (epoch {first_epoch + best_epoch}) to {last:.4g} "
+            f"(epoch {first_epoch + len(losses) - 1}): training is unstable, not converged. Lower learning_rate_init "
             f"(now {learning_rate:g}), or check the scale of X.")
 
 

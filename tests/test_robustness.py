@@ -166,6 +166,8 @@ def test_a_rising_loss_is_reported_with_what_to_change():
     message = rising_loss_message(exploding, 0.3)
     assert message.startswith("The loss rose from 1590 (epoch 10) to 1.9e+04 (epoch 21)")
     assert "Lower learning_rate_init (now 0.3)" in message
+    later = rising_loss_message(exploding, 0.3, first_epoch=11)  # after 10 warm-up epochs
+    assert later.startswith("The loss rose from 1590 (epoch 20) to 1.9e+04 (epoch 31)")
     # a best loss near zero: noise alone must not count as a rise
     near_zero = 0.05 + 2 * np.exp(-np.arange(60) / 5) + rng.normal(0, 0.05, 60)
     assert rising_loss_message(near_zero, 3e-3) is None
