@@ -43,12 +43,14 @@ class ProgressDisplay:
     def format(self, epoch, bound, seconds, validation=None, label="ELBO"):
         """The progress line for one epoch; ``bound`` is the training ELBO (or IWAE bound)."""
         self.seconds.append(seconds)
-        recent = self.seconds[1:][-RECENT_EPOCHS:] or self.seconds
+        checked = f"  validation {validation:.3f}" if validation is not None else ""
+        head = f"epoch {epoch}/{self.max_epochs}  {label} {bound:.3f}{checked}  "
+        if len(self.seconds) == 1:  # it may have compiled: no basis for the time left yet
+            return head + f"{seconds:.2f} s"
+        recent = self.seconds[1:][-RECENT_EPOCHS:]
         per_epoch = sum(recent) / len(recent)
         left = per_epoch * max(self.max_epochs - epoch, 0)
-        checked = f"  validation {validation:.3f}" if validation is not None else ""
-        return (f"epoch {epoch}/{self.max_epochs}  {label} {bound:.3f}{checked}  "
-                f"{per_epoch:.2f} s/epoch  at most {left:.0f} s left")
+        return head + f"{per_epoch:.2f} s/epoch  at most {left:.0f} s left"
 
     def update(self, epoch, bound, seconds, validation=None, label="ELBO"):
         line = self.format(epoch, bound, seconds, validation, label)

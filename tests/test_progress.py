@@ -35,6 +35,7 @@ def test_a_terminal_gets_one_line_rewritten_in_place():
     display.close()
     text = display.stream.getvalue()
     assert text.count("\n") == 1 and text.endswith("\n")
+    assert "\repoch 1/10  ELBO -25.000  3.00 s" in text  # no time left guessed from it
     assert "\repoch 3/10  ELBO -23.500  1.00 s/epoch  at most 7 s left" in text
 
 
