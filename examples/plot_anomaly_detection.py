@@ -14,31 +14,31 @@ in the user guide).
 
 ``contamination`` sets the threshold at that share of the *training* rows.
 A model fits its training rows better than new ones, so it flags more than
-5% of new inliers (here about a quarter): when the false-alarm rate on new
-rows matters, set the threshold from held-out inliers instead, for example
+5% of new inliers. ``early_stopping`` keeps that gap small: it stops when
+the ELBO of a held-out tenth of the training rows stops improving, and here
+15% of the new inliers are flagged, against about 40% after 200 epochs
+without it (which separates the nines only a little better, 0.91 against
+0.89). When the false-alarm rate on new rows matters, set the threshold from
+held-out inliers instead, for example
 ``np.percentile(detector.score_samples(held_out), 5)``.
 """
-
-import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from skvae import VAEOutlierDetector, VAETransformer
 from skvae.plotting import tile_images
 
-warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16
 normal, nines = X[y != 9], X[y == 9]
 train, test = train_test_split(normal, test_size=0.2, random_state=0)
 noise = np.random.default_rng(0).random((50, 64))
 
-vae = VAETransformer(n_latent=5, max_iter=100, random_state=0)
+vae = VAETransformer(n_latent=5, early_stopping=True, max_iter=500, random_state=0)
 detector = VAEOutlierDetector(vae, contamination=0.05).fit(train)
 groups = [("held-out 0-8", test), ("nines", nines), ("noise", noise)]
 scores = {name: detector.score_samples(rows) for name, rows in groups}

@@ -10,10 +10,8 @@ variable is not set.
 """
 
 import os
-import warnings
 
 import matplotlib.pyplot as plt
-from sklearn.exceptions import ConvergenceWarning
 
 from skvae import VAETransformer
 from skvae.datasets import load_frey_faces
@@ -22,7 +20,6 @@ from skvae.plotting import plot_manifold, plot_reconstructions
 if "SKVAE_DATA_DIR" not in os.environ:
     print("Skipped: set SKVAE_DATA_DIR to the folder holding frey_face/frey_rawface.mat.")
 else:
-    warnings.simplefilter("ignore", ConvergenceWarning)
     X = load_frey_faces().data
     vae = VAETransformer(n_latent=2, hidden_layer_sizes=(200,), min_variance=1e-4,
                          max_iter=300, random_state=0).fit(X)

@@ -15,13 +15,11 @@ keeps apart. Prints a message when ``SKVAE_DATA_DIR`` is not set.
 """
 
 import os
-import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
@@ -30,7 +28,6 @@ from skvae import VAEImputer
 if "SKVAE_DATA_DIR" not in os.environ:
     print("Skipped: set SKVAE_DATA_DIR to the folder holding tabular/credit_data.csv.")
 else:
-    warnings.simplefilter("ignore", ConvergenceWarning)
     path = Path(os.environ["SKVAE_DATA_DIR"]) / "tabular" / "credit_data.csv"
     table = pd.read_csv(path).dropna().reset_index(drop=True)
     numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
@@ -45,7 +42,7 @@ else:
     codes = holed.apply(lambda c: c if c.name in numeric else
                         c.astype("category").cat.codes.replace(-1, np.nan))
     for name, imputer in [("SimpleImputer", SimpleImputer()), ("KNNImputer", KNNImputer()),
-                          ("IterativeImputer", IterativeImputer(random_state=0))]:
+                          ("IterativeImputer", IterativeImputer(max_iter=50, random_state=0))]:
         filled[name] = pd.DataFrame(imputer.fit_transform(codes), columns=table.columns)
 
     errors = pd.DataFrame({

@@ -7,18 +7,14 @@ is encoded to its posterior mean and decoded again, and new images are
 decoded from draws of the prior N(0, I).
 """
 
-import warnings
-
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 
 from skvae import VAETransformer
 from skvae.plotting import plot_reconstructions, plot_samples
 
-warnings.simplefilter("ignore", ConvergenceWarning)
 X = load_digits().data / 16
-vae = VAETransformer(n_latent=8, likelihood="bernoulli", max_iter=100, random_state=0).fit(X)
+vae = VAETransformer(n_latent=8, likelihood="bernoulli", random_state=0).fit(X)
 print(f"{vae.n_iter_} epochs, mean ELBO {vae.score(X):.1f} nats per image")
 
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5))

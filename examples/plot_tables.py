@@ -12,20 +12,17 @@ Prints a message when ``SKVAE_DATA_DIR`` is not set.
 """
 
 import os
-import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
 
 from skvae import VAETransformer
 
 if "SKVAE_DATA_DIR" not in os.environ:
     print("Skipped: set SKVAE_DATA_DIR to the folder holding tabular/credit_data.csv.")
 else:
-    warnings.simplefilter("ignore", ConvergenceWarning)
     table = pd.read_csv(Path(os.environ["SKVAE_DATA_DIR"]) / "tabular" / "credit_data.csv")
     vae = VAETransformer(n_latent=8, max_iter=300, random_state=0).fit(table)
     synthetic = vae.sample(len(table), random_state=0)
