@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # gallery_warnings
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import skvae
@@ -31,6 +32,8 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "remove_config_comments": True,
+    # an example that does not converge at its settings fails the build
+    "reset_modules": ("matplotlib", "gallery_warnings.convergence_warnings_are_errors"),
 }
 
 html_theme = "pydata_sphinx_theme"

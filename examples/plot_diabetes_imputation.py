@@ -33,7 +33,7 @@ filled = {"VAEImputer": VAEImputer(random_state=0).fit_transform(incomplete)}
 # scikit-learn's imputers take numbers: sex as its code 0/1, rounded back after
 codes = incomplete.assign(sex=incomplete["sex"].cat.codes.replace(-1, np.nan))
 for name, imputer in [("SimpleImputer", SimpleImputer()),
-                      ("IterativeImputer", IterativeImputer(max_iter=50, random_state=0))]:
+                      ("IterativeImputer", IterativeImputer(max_iter=100, random_state=0))]:
     frame = pd.DataFrame(imputer.fit_transform(codes), columns=table.columns)
     sex = frame["sex"].round().clip(0, 1).astype(int)
     frame["sex"] = pd.Categorical.from_codes(sex, table["sex"].cat.categories)
