@@ -189,12 +189,15 @@ def cmd_score(args):
 
 
 def build_parser():
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true",
-                        help="show the traceback of an error instead of one line")
     parser = argparse.ArgumentParser(prog="skvae", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     parents=[common])
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error instead of one line")
+    # the same flag after the command; SUPPRESS keeps a subcommand's default from
+    # overriding "skvae --debug fit ..."
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an error instead of one line")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name, help, run):

@@ -111,9 +111,12 @@ def test_ordinary_mistakes_get_one_line_and_exit_status_2(tmp_path, capsys):
     assert not (tmp_path / "m.skops").exists()
 
 
-def test_debug_shows_the_traceback_instead(tmp_path):
+@pytest.mark.parametrize("where", ["before the command", "after it"])
+def test_debug_shows_the_traceback_instead(tmp_path, where):
+    argv = ["fit", str(tmp_path / "missing.csv"), "--output", "m.skops"]
+    argv = ["--debug", *argv] if where == "before the command" else [*argv, "--debug"]
     with pytest.raises(Exception, match="no such file"):
-        main(["fit", str(tmp_path / "missing.csv"), "--output", "m.skops", "--debug"])
+        main(argv)
 
 
 def test_console_entry_points_print_plain_help():
