@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 @pytest.mark.skipif(not README.is_file(), reason="README.md is not beside the tests")
 def test_the_usage_and_outlier_snippets_run_without_convergence_warnings():
-    usage, outliers = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)[:2]
+    usage, outliers = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)[:2]
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         namespace = {}
