@@ -97,31 +97,31 @@ def timed_fit(model, X):
 
 
 def run(train, test, epochs, seed):
-    results, reconstructions = [], {}
+    def row(model, code, recon, seconds, own_score, score, **extra):
+        return {"model": model, "code": code, "bce": float(cross_entropy(test, recon).mean()),
+                "fit_s": seconds, "own_score": own_score, "score": float(score), **extra}
+
     vae, seconds = timed_fit(VAETransformer(n_latent=20, hidden_layer_sizes=(500,),
                                             likelihood="bernoulli", max_iter=epochs,
                                             random_state=seed), train)
-    vae_recon = vae_reconstruct(vae, test)
+    reconstructions = {"VAE (code 20)": vae_reconstruct(vae, test)}
+    # the one VAE stands in both blocks: its code is 20 whatever the others' size
+    vae_row = row("VAE, 500 hidden, 20 latent", None, reconstructions["VAE (code 20)"], seconds,
+                  "ELBO", vae.score(test))
+    results = []
     for code in (500, 20):
-        results.append({"model": "VAE, 500 hidden, 20 latent", "code": code,
-                        "bce": float(cross_entropy(test, vae_recon).mean()), "fit_s": seconds,
-                        "own_score": "ELBO", "score": float(vae.score(test))})
-        reconstructions["VAE (code 20)"] = vae_recon
+        results.append({**vae_row, "code": code})
         rate, errors = choose_rbm_rate(code, train, seed)
-        model, seconds_rbm = timed_fit(rbm(code, rate, seed), train)
-        recon = rbm_reconstruct(model, test)
-        results.append({"model": f"RBM, {code} hidden (rate {rate})", "code": code,
-                        "bce": float(cross_entropy(test, recon).mean()), "fit_s": seconds_rbm,
-                        "own_score": "pseudo-log-likelihood",
-                        "score": float(model.score_samples(test).mean()),
-                        "rate_errors": errors})
-        reconstructions[f"RBM (code {code})"] = recon
-        model, seconds_pca = timed_fit(PCA(n_components=code, random_state=seed), train)
-        recon = pca_reconstruct(model, test)
-        results.append({"model": f"PCA, {code} components", "code": code,
-                        "bce": float(cross_entropy(test, recon).mean()), "fit_s": seconds_pca,
-                        "own_score": "PPCA log-density", "score": float(model.score(test))})
-        reconstructions[f"PCA (code {code})"] = recon
+        model, seconds = timed_fit(rbm(code, rate, seed), train)
+        reconstructions[f"RBM (code {code})"] = rbm_reconstruct(model, test)
+        results.append(row(f"RBM, {code} hidden (rate {rate})", code,
+                           reconstructions[f"RBM (code {code})"], seconds,
+                           "pseudo-log-likelihood", model.score_samples(test).mean(),
+                           rate_errors=errors))
+        model, seconds = timed_fit(PCA(n_components=code, random_state=seed), train)
+        reconstructions[f"PCA (code {code})"] = pca_reconstruct(model, test)
+        results.append(row(f"PCA, {code} components", code, reconstructions[f"PCA (code {code})"],
+                           seconds, "PPCA log-density", model.score(test)))
     return results, reconstructions
 
 
