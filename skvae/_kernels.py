@@ -19,7 +19,7 @@ from numba import prange
 from ._blas import matmul
 from ._config import jit, jit_threads
 from ._threads import backward_blocks, block_range, forward_blocks, hold_blas_for
-from ._vector_math import softplus
+from ._vector_math import softplus, tanh
 
 IDENTITY, TANH, RELU, SOFTPLUS, LEAKY_RELU = 0, 1, 2, 3, 4
 
@@ -34,15 +34,17 @@ LEAKY_SLOPE = 0.01
 def activate_columns(out, bias, activation, start, stop):
     """out[:, start:stop] = activation(out[:, start:stop] + bias[start:stop]).
 
-    tanh is not among them: :func:`dense_layer` applies it with numpy. The
-    loops run over slices from 0, never over ``range(start, stop)``: an
+    The loops run over slices from 0, never over ``range(start, stop)``: an
     index that might be negative stops LLVM from vectorizing (numba wraps
     negative indices around).
     """
     b = bias[start:stop]
     for i in range(out.shape[0]):
         row = out[i, start:stop]
-        if activation == RELU:
+        if activation == TANH:
+            for j in range(row.shape[0]):
+                row[j] = tanh(row[j] + b[j])
+        elif activation == RELU:
             for j in range(row.shape[0]):
                 row[j] = max(row[j] + b[j], 0.0)
         elif activation == SOFTPLUS:
@@ -86,22 +88,13 @@ def dense_forward_threads(a_in, weight, bias, activation, out, n_blocks, by_rows
 
 def dense_layer(a_in, weight, bias, activation, out, n_blocks=1):
     """out = activation(a_in @ weight + bias), on up to ``n_blocks`` threads
-    as ``_threads.forward_blocks`` decides.
-
-    tanh is applied by numpy after the kernel's product and bias: numba's
-    ``np.tanh`` is a scalar libm call and numpy's a SIMD loop, and skvae's
-    own vectorizable tanh fused into the threaded blocks made a float32
-    epoch of W slower (docs/performance.rst).
-    """
-    kernel_activation = IDENTITY if activation == TANH else activation
+    as ``_threads.forward_blocks`` decides."""
     n_blocks, by_rows = forward_blocks(a_in.shape[0], a_in.shape[1], weight.shape[1], n_blocks)
     if n_blocks > 1:
-        dense_forward_threads(a_in, weight, bias, kernel_activation, out, n_blocks, by_rows)
+        dense_forward_threads(a_in, weight, bias, activation, out, n_blocks, by_rows)
     else:
         hold_blas_for(a_in.shape[0] * weight.size)
-        dense_forward(a_in, weight, bias, kernel_activation, out)
-    if activation == TANH:
-        np.tanh(out, out=out)
+        dense_forward(a_in, weight, bias, activation, out)
 
 
 @jit

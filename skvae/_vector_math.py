@@ -18,7 +18,7 @@ ran faster than numpy's SIMD ufuncs with numba loops around them
   exponential; :func:`log_positive`, log(x) for any positive normal x, from
   log1p_unit of x's significand;
 - :func:`softplus_and_sigmoid`, :func:`sigmoid` and :func:`softplus`, built
-  on them;
+  on them, and :func:`tanh`, from expm1 of -2|x|;
 - :func:`float64_sum`, a sum that LLVM may reorder into one partial sum
   per vector lane (compiled with the ``reassoc`` flag only).
 
@@ -175,6 +175,11 @@ def softplus(x):
     return softplus_and_sigmoid(x)[0]
 
 
+def tanh(x):
+    """tanh(x), from one exp(-2|x|) - 1."""
+    return np.tanh(x)
+
+
 def _exp(x):
     """exp by Cody-Waite reduction: valid while 2**k stays a normal number,
     k = round(x / ln 2), which holds up to x = 80 in float32."""
@@ -285,6 +290,22 @@ def _softplus_and_sigmoid(x):
         e = exp_nonpositive(-abs(x))
         inverse = one / (one + e)
         return (max(x, zero) + log1p_unit(e)), (inverse if x >= zero else e * inverse)
+
+    return impl
+
+
+@overload(tanh, jit_options=MATH_OPTIONS)
+def _tanh(x):
+    if x not in _CONSTANTS:
+        return None
+    two = _CONSTANTS[x].two
+
+    def impl(x):
+        # tanh|x| = (1 - e) / (1 + e) with e = exp(-2|x|), written with
+        # m = e - 1 so that small |x| keep their relative accuracy
+        m = expm1_nonpositive(-two * abs(x))
+        t = -m / (two + m)
+        return t if x >= 0 else -t
 
     return impl
 

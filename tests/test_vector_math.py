@@ -1,4 +1,4 @@
-"""The vectorizable exp, expm1, log1p, log, sigmoid, softplus and sum against
+"""The vectorizable exp, expm1, log1p, log, sigmoid, softplus, tanh and sum against
 numpy in float64."""
 
 import numba
@@ -18,6 +18,7 @@ from skvae._vector_math import (
     log_positive,
     sigmoid,
     softplus,
+    tanh,
 )
 
 DTYPES = [np.float32, np.float64]
@@ -49,6 +50,7 @@ vexp, vlog1p = elementwise(exp_nonpositive), elementwise(log1p_unit)
 vexp_bounded = elementwise(exp_bounded)
 vexpm1, vlog = elementwise(expm1_nonpositive), elementwise(log_positive)
 vsigmoid, vsoftplus = elementwise(sigmoid), elementwise(softplus)
+vtanh = elementwise(tanh)
 
 
 def ulps(result, exact, dtype):
@@ -149,6 +151,29 @@ def test_expm1_nonpositive_edge_cases(dtype):
 @compiled_only
 @settings(deadline=None, max_examples=50)
 @given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
+def test_tanh_is_within_three_ulps(dtype, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(2000) * rng.choice([1e-6, 0.01, 0.3, 3.0, 30.0])
+    # on both sides of expm1's switch from its polynomial at -2|x| = -ln(2) / 2
+    switch = np.log(2) / 4 + np.linspace(-1e-3, 1e-3, 101)
+    x = np.concatenate([x, switch, -switch]).astype(dtype)
+    exact = np.tanh(x.astype(np.float64))
+    assert ulps(vtanh(x), exact, dtype).max() <= 3.0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_tanh_edge_cases(dtype):
+    x = np.array([0.0, -0.0, 1e-30, -1e-30, np.inf, -np.inf, np.nan, 800.0, -800.0],
+                 dtype=dtype)
+    result = vtanh(x)
+    assert result[0] == 0 and result[2] == dtype(1e-30) and result[3] == dtype(-1e-30)
+    assert result[4] == 1 and result[5] == -1 and np.isnan(result[6])
+    assert result[7] == 1 and result[8] == -1
+
+
+@compiled_only
+@settings(deadline=None, max_examples=50)
+@given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
 def test_log_positive_is_within_two_and_a_half_ulps(dtype, seed):
     rng = np.random.default_rng(seed)
     info = np.finfo(dtype)
@@ -202,7 +227,7 @@ def test_float64_sum_matches_an_exact_sum(dtype):
 
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="no LLVM code without the JIT")
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("function", [vexp, vexp_bounded, vsoftplus, vexpm1, vlog])
+@pytest.mark.parametrize("function", [vexp, vexp_bounded, vsoftplus, vexpm1, vlog, vtanh])
 def test_loops_over_them_are_vectorized(dtype, function):
     """The point of the module: LLVM turns the loop into vector instructions."""
     function(np.zeros(4, dtype=dtype))
@@ -222,6 +247,7 @@ def test_called_from_python_they_are_numpy_s_functions_in_the_argument_s_precisi
     assert softplus(dtype(800.0)) == dtype(800.0)
     assert sigmoid(dtype(-800.0)) == 0 and sigmoid(dtype(0.0)) == dtype(0.5)
     assert sigmoid(x).dtype == dtype
+    assert tanh(x) == np.tanh(x) and tanh(x).dtype == dtype
 
 
 def _production_kernels(dtype):
@@ -229,7 +255,7 @@ def _production_kernels(dtype):
     (a kernel loaded from numba's cache keeps no LLVM code) with skvae's
     flags and called once in ``dtype``; (dispatcher, name) pairs."""
     from skvae._config import JIT_OPTIONS
-    from skvae._kernels import RELU, activate_columns
+    from skvae._kernels import TANH, activate_columns
     from skvae._likelihoods.bernoulli import bernoulli_block
     from skvae._optimizers import adam_block
 
@@ -243,7 +269,7 @@ def _production_kernels(dtype):
     bernoulli(x, out, dtype(1.0), grad, np.empty(4, dtype), scratch, 0, 1)
     theta, g, m, v = (rng.random(64).astype(dtype) for _ in range(4))
     adam(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, 1)
-    activate(out, np.zeros(64, dtype), RELU, 0, 64)
+    activate(out, np.zeros(64, dtype), TANH, 0, 64)
     return [(bernoulli, "bernoulli_block"), (adam, "adam_block"),
             (activate, "activate_columns")]
 
