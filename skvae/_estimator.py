@@ -219,7 +219,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ELBO (with ``beta`` != 1 or during KL warm-up, the weighted
         objective), or the negative IWAE bound.
     validation_scores_ : list of float or None
-        Mean validation ELBO per epoch with ``early_stopping``, else None.
+        Mean validation ELBO per epoch with ``early_stopping`` (one draw of z
+        per row, the same draws after every epoch), else None.
     best_validation_score_ : float or None
         Best of ``validation_scores_``, else None.
     encoder_coefs_, decoder_coefs_ : list of ndarray

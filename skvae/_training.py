@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._inference import score_rows
+from ._inference import validation_elbo
 from ._objective import sgvb_loss_gradient
 from ._progress import ProgressDisplay
 from ._threads import kernel_threads
@@ -70,6 +70,9 @@ class Trainer:
         self.ws = model.workspace(options.batch_size, options.n_draws)
         self.grad = np.empty_like(model.theta)
         validating = val_rows is not None
+        # one draw of z per validation row, the same after every epoch
+        self.val_noise = None if not validating else np.random.default_rng(0).standard_normal(
+            (len(val_rows), model.n_latent)).astype(model.theta.dtype)
         self.monitor = ConvergenceMonitor(options.tol, options.n_iter_no_change,
                                           maximize=validating, keep_best=validating)
         self.history = TrainingHistory(validation_scores=[] if validating else None)
@@ -111,7 +114,7 @@ class Trainer:
         history.losses.append(float(loss))
         value = loss
         if self.val_rows is not None:
-            value = float(np.mean(score_rows(model, self.X, self.val_rows, options.n_jobs)))
+            value = validation_elbo(model, self.X, self.val_rows, self.val_noise, options.n_jobs)
             history.validation_scores.append(value)
         if self.display is not None:
             self.display.update(epoch, -loss, time.perf_counter() - tic,

@@ -322,6 +322,20 @@ def test_a_fit_stopped_by_max_iter_warns_and_a_converged_one_does_not(digits):
     assert vae.n_iter_ < 500
 
 
+def test_the_validation_elbo_of_early_stopping_is_the_reference_elbo_with_its_draws(small_fit):
+    # one draw per row, row i's from noise[i]; rows out of order and beyond one chunk
+    from skvae._inference import ROW_BUDGET, validation_elbo
+
+    vae, X = small_fit
+    rows = np.tile(np.arange(X.shape[0])[::-1], ROW_BUDGET // X.shape[0] + 1)
+    noise = np.random.default_rng(1).standard_normal((len(rows), 3))
+    got = validation_elbo(vae._model(vae._theta), X, rows, noise)
+    loss, _ = ref.objective(vae._theta, X[rows], noise[None], (16, 8), "tanh", "bernoulli",
+                            1.0, 0.0, 0.0)
+    assert len(rows) > ROW_BUDGET
+    np.testing.assert_allclose(got, -loss, rtol=1e-9)
+
+
 def test_marginal_log_likelihood_beyond_one_chunk_of_draws_is_the_reference(small_fit):
     # More draws than one workspace holds (ROW_BUDGET = 4096): a row at a
     # time, its draws in two chunks from one generator, log-weights pooled.
