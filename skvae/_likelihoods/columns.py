@@ -28,7 +28,7 @@ from .._column_stats import observed_column_stats
 from .._config import jit, jit_threads
 from .._latent import LOG_2PI
 from .._threads import block_range, row_blocks, run_blocks
-from .._vector_math import exp_nonpositive, softplus_and_sigmoid
+from .._vector_math import exp_nonpositive, log_positive, softplus_and_sigmoid
 from . import bernoulli, continuous_bernoulli, gaussian, gaussian_unit, poisson
 from .continuous_bernoulli import (
     cb_terms,
@@ -61,82 +61,144 @@ def columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor, 
                   grad_out, row_nll, block, n_blocks):
     """Rows of block ``block``: -log p(x|out) over the observed entries into
     row_nll and, when grad_out has rows, ``scale`` times its gradient into
-    grad_out (zero at the outputs of missing entries)."""
+    grad_out (zero at the outputs of missing entries).
+
+    Decoder row r belongs to data row r % len(x). The work goes column by
+    column, each kind in its own loop over the rows, so that LLVM can
+    vectorize those loops; each row's terms are still added up in column
+    order, in float64.
+    """
     first_row, last_row = block_range(out.shape[0], block, n_blocks, 1)
     n_rows = x.shape[0]
     want_grad = grad_out.shape[0] > 0
-    t = out.dtype.type
-    log_floor_t, inv_floor = t(log_floor), t(math.exp(-log_floor))
-    zero, half, one, cap = t(0.0), t(0.5), t(1.0), t(MAX_S)
-    scale = t(scale)
-    for r in range(first_row, last_row):
-        xr, o = x[r % n_rows], out[r]
-        g = grad_out[r] if want_grad else out[r]
-        total = 0.0
+    grads = grad_out if want_grad else out  # read-only stand-in, never written
+    totals = np.zeros(last_row - first_row)
+    top = np.empty(last_row - first_row, dtype=out.dtype)
+    sums = np.empty(last_row - first_row)
+    start = first_row
+    while start < last_row:  # segments of decoder rows over consecutive data rows
+        row = start % n_rows
+        stop = min(last_row, start + n_rows - row)
+        n = stop - start
+        o, g = out[start:stop], grads[start:stop]
+        xs = x[row : row + n]
+        offset = start - first_row
+        seg_totals, seg_top, seg_sums = (totals[offset : offset + n], top[offset : offset + n],
+                                         sums[offset : offset + n])
         for j in range(kinds.shape[0]):
-            v, a, kind = xr[j], first[j], kinds[j]
-            if np.isnan(v):
+            v = xs[:, j]
+            kind = kinds[j]
+            if kind == CATEGORICAL:
+                categorical_terms(v, o, g, first[j], n_levels[j], scale, want_grad,
+                                  seg_totals, seg_top, seg_sums)
+            else:
+                numeric_terms(v, o, g, kind, first[j], second[j], log_scale[j], log_floor,
+                              scale, want_grad, seg_totals)
+        start = stop
+    for r in range(first_row, last_row):
+        row_nll[r] = totals[r - first_row]
+
+
+@jit
+def numeric_terms(v, o, g, kind, a, b, log_scale, log_floor, scale, want_grad, totals):
+    """A numeric column's -log p for each row into ``totals``, its gradient at
+    outputs ``a`` (and ``b``, the Gaussian's s) of ``g``."""
+    t = o.dtype.type
+    log_floor_t, inv_floor = t(log_floor), t(math.exp(-log_floor))
+    zero, half, one, cap, scale_t = t(0.0), t(0.5), t(1.0), t(MAX_S), t(scale)
+    if kind == GAUSSIAN:
+        for r in range(v.shape[0]):
+            value, s = v[r], o[r, b]
+            log_var, inv_var, share = gaussian_variance(s, log_floor_t, inv_floor, cap, one)
+            diff = value - o[r, a]
+            ratio = diff * diff * inv_var
+            seen = not np.isnan(value)
+            term = half * (log_var + ratio) + HALF_LOG_2PI + log_scale
+            totals[r] += term if seen else 0.0
+            if want_grad:
+                g_mean = -scale_t * diff * inv_var
+                g_s = half * scale_t * share * (one - ratio) if s < cap else zero
+                g[r, a] = g_mean if seen else zero
+                g[r, b] = g_s if seen else zero
+    elif kind == GAUSSIAN_UNIT:
+        for r in range(v.shape[0]):
+            value = v[r]
+            diff = o[r, a] - value
+            seen = not np.isnan(value)
+            term = half * diff * diff + HALF_LOG_2PI + log_scale
+            totals[r] += term if seen else 0.0
+            if want_grad:
+                g[r, a] = scale_t * diff if seen else zero
+    elif kind == BERNOULLI:
+        for r in range(v.shape[0]):
+            value, eta = v[r], o[r, a]
+            log_normalizer, mean = softplus_and_sigmoid(eta)
+            seen = not np.isnan(value)
+            totals[r] += log_normalizer - value * eta if seen else 0.0
+            if want_grad:
+                g[r, a] = scale_t * (mean - value) if seen else zero
+    elif kind == CONTINUOUS_BERNOULLI:
+        for r in range(v.shape[0]):
+            value, eta = v[r], o[r, a]
+            if np.isnan(value):
                 if want_grad:
-                    for i in range(a, a + n_levels[j]):
-                        g[i] = zero
-                    if second[j] >= 0:
-                        g[second[j]] = zero
+                    g[r, a] = zero
                 continue
-            if kind == GAUSSIAN:
-                s = o[second[j]]
-                log_var, inv_var, share = gaussian_variance(s, log_floor_t, inv_floor, cap, one)
-                diff = v - o[a]
-                ratio = diff * diff * inv_var
-                total += half * (log_var + ratio) + HALF_LOG_2PI + log_scale[j]
+            log_normalizer, derivative, _ = cb_terms(eta)
+            totals[r] += log_normalizer - np.float64(value) * np.float64(eta)
+            if want_grad:
+                g[r, a] = scale_t * (derivative - value)
+    else:  # POISSON
+        for r in range(v.shape[0]):
+            value, eta = v[r], o[r, a]
+            if np.isnan(value):
                 if want_grad:
-                    g[a] = -scale * diff * inv_var
-                    g[second[j]] = half * scale * share * (one - ratio) if s < cap else zero
-            elif kind == GAUSSIAN_UNIT:
-                diff = o[a] - v
-                total += half * diff * diff + HALF_LOG_2PI + log_scale[j]
-                if want_grad:
-                    g[a] = scale * diff
-            elif kind == BERNOULLI:
-                log_normalizer, mean = softplus_and_sigmoid(o[a])
-                total += log_normalizer - v * o[a]
-                if want_grad:
-                    g[a] = scale * (mean - v)
-            elif kind == CONTINUOUS_BERNOULLI:
-                log_normalizer, derivative, _ = cb_terms(o[a])
-                total += log_normalizer - np.float64(v) * np.float64(o[a])
-                if want_grad:
-                    g[a] = scale * (derivative - v)
-            elif kind == POISSON:
-                clipped = min(np.float64(o[a]), MAX_LOG_RATE)
-                rate = math.exp(clipped)
-                count = np.float64(v)
-                total += rate - count * clipped + math.lgamma(count + 1.0)
-                if want_grad:
-                    g[a] = scale * (rate - count) if o[a] < MAX_LOG_RATE else zero
-            else:  # CATEGORICAL: softmax over the column's logits
-                k = n_levels[j]
-                top = o[a]
-                for i in range(a + 1, a + k):
-                    top = max(top, o[i])
-                # one exponential per level, kept in the gradient's slots when
-                # there is a gradient, then scaled into the softmax there
-                sum_exp = 0.0
-                if want_grad:
-                    for i in range(a, a + k):
-                        g[i] = exp_nonpositive(o[i] - top)
-                    for i in range(a, a + k):
-                        sum_exp += np.float64(g[i])
-                else:
-                    for i in range(a, a + k):
-                        sum_exp += np.float64(exp_nonpositive(o[i] - top))
-                code = a + int(v)
-                total += np.float64(top) + math.log(sum_exp) - o[code]
-                if want_grad:
-                    share = t(scale / sum_exp)
-                    for i in range(a, a + k):
-                        g[i] *= share
-                    g[code] -= scale
-        row_nll[r] = total
+                    g[r, a] = zero
+                continue
+            clipped = min(np.float64(eta), MAX_LOG_RATE)
+            rate = math.exp(clipped)
+            count = np.float64(value)
+            totals[r] += rate - count * clipped + math.lgamma(count + 1.0)
+            if want_grad:
+                g[r, a] = scale_t * (rate - count) if eta < MAX_LOG_RATE else zero
+
+
+@jit
+def categorical_terms(v, o, g, a, n_levels, scale, want_grad, totals, top, sums):
+    """A categorical column's -log softmax for each row into ``totals``, its
+    gradient (softmax minus one-hot) at its ``n_levels`` outputs from ``a``.
+
+    Each pass runs over the rows for one level at a time, so that it
+    vectorizes; ``top`` and ``sums`` hold each row's largest logit and its
+    sum of exponentials. With a gradient, the exponentials wait in its slots
+    until they are scaled into the softmax.
+    """
+    t = o.dtype.type
+    zero, scale_t = t(0.0), t(scale)
+    n = v.shape[0]
+    for r in range(n):
+        top[r] = o[r, a]
+    for i in range(a + 1, a + n_levels):
+        for r in range(n):
+            top[r] = max(top[r], o[r, i])
+    sums[:] = 0.0
+    for i in range(a, a + n_levels):
+        for r in range(n):
+            e = exp_nonpositive(o[r, i] - top[r])
+            sums[r] += np.float64(e)
+            if want_grad:
+                g[r, i] = e
+    for r in range(n):
+        value = v[r]
+        seen = not np.isnan(value)
+        code = a + int(value) if seen else a
+        term = np.float64(top[r]) + log_positive(sums[r]) - o[r, code]
+        totals[r] += term if seen else 0.0
+        if want_grad:
+            share = t(scale / sums[r]) if seen else zero
+            for i in range(a, a + n_levels):
+                g[r, i] *= share
+            g[r, code] -= scale_t if seen else zero
 
 
 @jit_threads
