@@ -98,4 +98,4 @@ def _matmul_python(a, b, out, trans_a, trans_b, beta, start, stop):
 
 
 if numba.config.DISABLE_JIT:
-    matmul = _matmul_python  # noqa: F811
+    matmul = _matmul_python
