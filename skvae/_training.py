@@ -152,11 +152,12 @@ RISE_NOISE = 10.0
 
 
 def rising_loss_message(losses, learning_rate, first_epoch=1):
-    """The warning for a run whose loss rose well above its best, or None;
-    ``losses[0]`` is epoch ``first_epoch``'s.
+    """The warning for a run whose loss rose well above its best at some
+    epoch after it, or None; ``losses[0]`` is epoch ``first_epoch``'s.
 
     Stopping on "no improvement for n_iter_no_change epochs" also stops a
-    run whose loss is climbing or exploding; that run has not converged.
+    run whose loss is climbing, exploding or spiking; that run has not
+    converged.
     The thresholds are scale-free: a share of the run's own improvement, and
     a multiple of its own epoch-to-epoch noise.
     """
@@ -164,17 +165,22 @@ def rising_loss_message(losses, learning_rate, first_epoch=1):
     if len(losses) < 3:
         return None
     best_epoch = int(np.argmin(losses))
-    best, last = losses[best_epoch], losses[-1]
+    best = losses[best_epoch]
+    # the highest loss after the best: a spike the run recovered from is unstable too
+    peak_epoch = best_epoch + int(np.argmax(losses[best_epoch:]))
+    peak = losses[peak_epoch]
     changes = np.diff(losses)
     noise = float(np.median(np.abs(changes - np.median(changes))))  # not the trend
-    rise = last - best
+    rise = peak - best
     # beyond noise, and large against the run's progress or against the best loss itself
     # (a run whose first epoch already exploded has made "progress" from a huge loss)
     if rise <= RISE_NOISE * noise or rise <= min(RISE_SHARE * (losses[0] - best), abs(best)):
         return None
-    return (f"The loss rose from {best:.4g} (epoch {first_epoch + best_epoch}) to {last:.4g} "
-            f"(epoch {first_epoch + len(losses) - 1}): training is unstable, not converged. Lower learning_rate_init "
-            f"(now {learning_rate:g}), or check the scale of X.")
+    last_epoch = len(losses) - 1
+    ended = "" if peak_epoch == last_epoch else f" and ended at {losses[-1]:.4g}"
+    return (f"The loss rose from {best:.4g} (epoch {first_epoch + best_epoch}) to {peak:.4g} "
+            f"(epoch {first_epoch + peak_epoch}){ended}: training is unstable, not converged. "
+            f"Lower learning_rate_init (now {learning_rate:g}), or check the scale of X.")
 
 
 def kl_weight(beta, warmup_epochs, epochs_done):
