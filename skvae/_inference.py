@@ -59,10 +59,10 @@ def elbo_rows(model, x, noise, ws):
     """Per-row ELBO estimated with the same draws ``noise`` (L, n_latent) for every row."""
     eps = ws.eps(noise.shape[0], x.shape[0], model.n_latent)
     eps[:] = noise[:, None, :]
-    return _elbo_of_draws(model, x, eps, ws)
+    return elbo_of_draws(model, x, eps, ws)
 
 
-def _elbo_of_draws(model, x, eps, ws):
+def elbo_of_draws(model, x, eps, ws):
     """Per-row ELBO estimated with the draws ``eps`` (L, n_rows, n_latent), a view into ``ws``."""
     n_draws, n_rows, _ = eps.shape
     head = encode_rows(model, x, ws)
@@ -158,6 +158,6 @@ def validation_elbo(model, X, rows, noise, n_jobs=None):
         eps = ws.eps(1, x.shape[0], model.n_latent)
         eps[0] = noise[done : done + x.shape[0]]
         done += x.shape[0]
-        return _elbo_of_draws(model, x, eps, ws)
+        return elbo_of_draws(model, x, eps, ws)
 
     return float(np.mean(map_rows(model, X, 1, one_draw, rows=rows, n_jobs=n_jobs)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._inference import validation_elbo
+from ._inference import elbo_of_draws, validation_elbo
 from ._objective import sgvb_loss_gradient
 from ._progress import ProgressDisplay
 from ._threads import kernel_threads
@@ -222,9 +222,13 @@ def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt, epoc
         total += row_total
         if interrupt.raised:
             break
-    # Each loss above was computed before its update: check the last update too.
-    loss, _ = sgvb_loss_gradient(model, x, eps, beta, options.l2, grad, ws, *terms)
-    return total / len(order) if np.isfinite(loss) else np.nan
+    # Each loss above was computed before its update: check the last update
+    # too, on the same rows and draws. Only finiteness matters, and every
+    # objective is made of the terms of this ELBO (log p(x|z) of the same
+    # draws, the encoder's Gaussian), so a forward pass does, without the
+    # gradient.
+    last = elbo_of_draws(model, x, eps, ws)
+    return total / len(order) if np.isfinite(last).all() else np.nan
 
 
 class InterruptFlag:

@@ -217,6 +217,39 @@ def test_a_diverging_fit_rolls_back_to_the_last_finite_epoch_and_warns():
 
 
 
+def test_an_epoch_whose_last_update_breaks_the_model_returns_nan(digits):
+    # Its minibatch losses were all computed before their updates; the check
+    # after the last one must see the encoder's variances overflow.
+    from skvae._training import InterruptFlag, TrainingOptions, run_epoch
+
+    X = digits[0][:150]
+    vae = fit_quietly(quick(max_iter=1, likelihood="bernoulli"), X)
+    options = TrainingOptions(n_epochs=1, batch_size=100, n_draws=1, beta=1.0, l2=0.0,
+                              kl_estimator="analytic", objective="elbo", kl_warmup_epochs=0,
+                              tol=0.0, n_iter_no_change=10, verbose=0,
+                              stop_when_converged=False)
+
+    class Breaks:
+        """An update that leaves every parameter finite but the encoder's means at 1e300."""
+
+        def __init__(self, model, at_step):
+            self.model, self.at_step, self.steps = model, at_step, 0
+
+        def step(self, theta, grad, n_blocks):
+            self.steps += 1
+            if self.steps == self.at_step:
+                self.model.encoder[1][-1][: self.model.n_latent] = 1e300
+
+    for at_step, finite in [(2, False), (3, True)]:  # two minibatches: step 3 never comes
+        model = vae._model(vae._theta.copy())
+        ws = model.workspace(options.batch_size, 1)
+        loss = run_epoch(model, Breaks(model, at_step), X, np.arange(len(X)), options,
+                         np.random.default_rng(0), ws, np.empty_like(model.theta),
+                         InterruptFlag())
+        assert np.isfinite(model.theta).all()
+        assert np.isfinite(loss) == finite
+
+
 
 # -- determinism, persistence, dtypes ------------------------------------------
 def test_same_random_state_same_results(digits):
