@@ -64,14 +64,14 @@ def columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor, 
     grad_out (zero at the outputs of missing entries).
 
     Decoder row r belongs to data row r % len(x). The work goes column by
-    column, each kind in its own loop over the rows, so that LLVM can
-    vectorize those loops; each row's terms are still added up in column
-    order, in float64.
+    column, each kind in its own loop over the rows, on transposed copies of
+    the rows' data, outputs and gradients, so that those loops read and write
+    consecutive elements, which LLVM vectorizes; each row's terms are still
+    added up in column order, in float64.
     """
     first_row, last_row = block_range(out.shape[0], block, n_blocks, 1)
     n_rows = x.shape[0]
     want_grad = grad_out.shape[0] > 0
-    grads = grad_out if want_grad else out  # read-only stand-in, never written
     totals = np.zeros(last_row - first_row)
     top = np.empty(last_row - first_row, dtype=out.dtype)
     sums = np.empty(last_row - first_row)
@@ -80,37 +80,59 @@ def columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor, 
         row = start % n_rows
         stop = min(last_row, start + n_rows - row)
         n = stop - start
-        o, g = out[start:stop], grads[start:stop]
-        xs = x[row : row + n]
+        # one column (or output) per row: the transposes of the segment's rows,
+        # new arrays, so that numba knows each row of them to be contiguous
+        v = np.empty((x.shape[1], n), dtype=x.dtype)
+        o = np.empty((out.shape[1], n), dtype=out.dtype)
+        g = np.empty((out.shape[1] if want_grad else 0, n), dtype=out.dtype)
+        transpose_into(x[row : row + n], v)
+        transpose_into(out[start:stop], o)
         offset = start - first_row
         seg_totals, seg_top, seg_sums = (totals[offset : offset + n], top[offset : offset + n],
                                          sums[offset : offset + n])
         for j in range(kinds.shape[0]):
-            v = xs[:, j]
             kind = kinds[j]
             if kind == CATEGORICAL:
-                categorical_terms(v, o, g, first[j], n_levels[j], scale, want_grad,
+                categorical_terms(v[j], o, g, first[j], n_levels[j], scale, want_grad,
                                   seg_totals, seg_top, seg_sums)
             else:
-                numeric_terms(v, o, g, kind, first[j], second[j], log_scale[j], log_floor,
+                numeric_terms(v[j], o, g, kind, first[j], second[j], log_scale[j], log_floor,
                               scale, want_grad, seg_totals)
+        if want_grad:
+            transpose_into(g, grad_out[start:stop])
         start = stop
     for r in range(first_row, last_row):
         row_nll[r] = totals[r - first_row]
 
 
 @jit
+def transpose_into(a, result):
+    """result[j, i] = a[i, j], in tiles that stay in the cache (a stride of a
+    power of two would otherwise evict its own lines)."""
+    tile = 16
+    n_i, n_j = a.shape
+    for i0 in range(0, n_i, tile):
+        i1 = min(i0 + tile, n_i)
+        for j0 in range(0, n_j, tile):
+            j1 = min(j0 + tile, n_j)
+            for j in range(j0, j1):
+                for i in range(i0, i1):
+                    result[j, i] = a[i, j]
+
+
+@jit
 def numeric_terms(v, o, g, kind, a, b, log_scale, log_floor, scale, want_grad, totals):
     """A numeric column's -log p for each row into ``totals``, its gradient at
-    outputs ``a`` (and ``b``, the Gaussian's s) of ``g``."""
+    outputs ``a`` (and ``b``, the Gaussian's s) of ``g``. ``v`` holds the
+    column's values, ``o`` and ``g`` one output per row (a transposed block)."""
     t = o.dtype.type
     log_floor_t, inv_floor = t(log_floor), t(math.exp(-log_floor))
     zero, half, one, cap, scale_t = t(0.0), t(0.5), t(1.0), t(MAX_S), t(scale)
     if kind == GAUSSIAN:
         for r in range(v.shape[0]):
-            value, s = v[r], o[r, b]
+            value, s = v[r], o[b, r]
             log_var, inv_var, share = gaussian_variance(s, log_floor_t, inv_floor, cap, one)
-            diff = value - o[r, a]
+            diff = value - o[a, r]
             ratio = diff * diff * inv_var
             seen = not np.isnan(value)
             term = half * (log_var + ratio) + HALF_LOG_2PI + log_scale
@@ -118,55 +140,56 @@ def numeric_terms(v, o, g, kind, a, b, log_scale, log_floor, scale, want_grad, t
             if want_grad:
                 g_mean = -scale_t * diff * inv_var
                 g_s = half * scale_t * share * (one - ratio) if s < cap else zero
-                g[r, a] = g_mean if seen else zero
-                g[r, b] = g_s if seen else zero
+                g[a, r] = g_mean if seen else zero
+                g[b, r] = g_s if seen else zero
     elif kind == GAUSSIAN_UNIT:
         for r in range(v.shape[0]):
             value = v[r]
-            diff = o[r, a] - value
+            diff = o[a, r] - value
             seen = not np.isnan(value)
             term = half * diff * diff + HALF_LOG_2PI + log_scale
             totals[r] += term if seen else 0.0
             if want_grad:
-                g[r, a] = scale_t * diff if seen else zero
+                g[a, r] = scale_t * diff if seen else zero
     elif kind == BERNOULLI:
         for r in range(v.shape[0]):
-            value, eta = v[r], o[r, a]
+            value, eta = v[r], o[a, r]
             log_normalizer, mean = softplus_and_sigmoid(eta)
             seen = not np.isnan(value)
             totals[r] += log_normalizer - value * eta if seen else 0.0
             if want_grad:
-                g[r, a] = scale_t * (mean - value) if seen else zero
+                g[a, r] = scale_t * (mean - value) if seen else zero
     elif kind == CONTINUOUS_BERNOULLI:
         for r in range(v.shape[0]):
-            value, eta = v[r], o[r, a]
+            value, eta = v[r], o[a, r]
             if np.isnan(value):
                 if want_grad:
-                    g[r, a] = zero
+                    g[a, r] = zero
                 continue
             log_normalizer, derivative, _ = cb_terms(eta)
             totals[r] += log_normalizer - np.float64(value) * np.float64(eta)
             if want_grad:
-                g[r, a] = scale_t * (derivative - value)
+                g[a, r] = scale_t * (derivative - value)
     else:  # POISSON
         for r in range(v.shape[0]):
-            value, eta = v[r], o[r, a]
+            value, eta = v[r], o[a, r]
             if np.isnan(value):
                 if want_grad:
-                    g[r, a] = zero
+                    g[a, r] = zero
                 continue
             clipped = min(np.float64(eta), MAX_LOG_RATE)
             rate = math.exp(clipped)
             count = np.float64(value)
             totals[r] += rate - count * clipped + math.lgamma(count + 1.0)
             if want_grad:
-                g[r, a] = scale_t * (rate - count) if eta < MAX_LOG_RATE else zero
+                g[a, r] = scale_t * (rate - count) if eta < MAX_LOG_RATE else zero
 
 
 @jit
 def categorical_terms(v, o, g, a, n_levels, scale, want_grad, totals, top, sums):
     """A categorical column's -log softmax for each row into ``totals``, its
-    gradient (softmax minus one-hot) at its ``n_levels`` outputs from ``a``.
+    gradient (softmax minus one-hot) at its ``n_levels`` outputs from ``a``
+    (rows of ``o`` and ``g``, one output each, as for :func:`numeric_terms`).
 
     Each pass runs over the rows for one level at a time, so that it
     vectorizes; ``top`` and ``sums`` hold each row's largest logit and its
@@ -177,28 +200,32 @@ def categorical_terms(v, o, g, a, n_levels, scale, want_grad, totals, top, sums)
     zero, scale_t = t(0.0), t(scale)
     n = v.shape[0]
     for r in range(n):
-        top[r] = o[r, a]
+        top[r] = o[a, r]
     for i in range(a + 1, a + n_levels):
         for r in range(n):
-            top[r] = max(top[r], o[r, i])
+            top[r] = max(top[r], o[i, r])
     sums[:] = 0.0
     for i in range(a, a + n_levels):
         for r in range(n):
-            e = exp_nonpositive(o[r, i] - top[r])
+            e = exp_nonpositive(o[i, r] - top[r])
             sums[r] += np.float64(e)
             if want_grad:
-                g[r, i] = e
+                g[i, r] = e
     for r in range(n):
         value = v[r]
         seen = not np.isnan(value)
         code = a + int(value) if seen else a
-        term = np.float64(top[r]) + log_positive(sums[r]) - o[r, code]
+        term = np.float64(top[r]) + log_positive(sums[r]) - o[code, r]
         totals[r] += term if seen else 0.0
-        if want_grad:
-            share = t(scale / sums[r]) if seen else zero
-            for i in range(a, a + n_levels):
-                g[r, i] *= share
-            g[r, code] -= scale_t if seen else zero
+        top[r] = t(scale / sums[r]) if seen else zero  # now each row's softmax factor
+    if not want_grad:
+        return
+    for i in range(a, a + n_levels):
+        for r in range(n):
+            g[i, r] *= top[r]
+    for r in range(n):
+        if not np.isnan(v[r]):
+            g[a + int(v[r]), r] -= scale_t
 
 
 @jit_threads
