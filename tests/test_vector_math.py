@@ -10,6 +10,7 @@ from numba import njit
 from scipy.special import expit
 
 from skvae._vector_math import (
+    TANH_32_EDGE,
     exp_bounded,
     exp_nonpositive,
     expm1_nonpositive,
@@ -151,14 +152,26 @@ def test_expm1_nonpositive_edge_cases(dtype):
 @compiled_only
 @settings(deadline=None, max_examples=50)
 @given(st.sampled_from(DTYPES), st.integers(0, 2**32 - 1))
-def test_tanh_is_within_three_ulps(dtype, seed):
+def test_tanh_is_within_three_ulps_in_float64_and_six_in_float32(dtype, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(2000) * rng.choice([1e-6, 0.01, 0.3, 3.0, 30.0])
-    # on both sides of expm1's switch from its polynomial at -2|x| = -ln(2) / 2
+    # on both sides of expm1's switch from its polynomial at -2|x| = -ln(2) / 2,
+    # and of float32's edge, beyond which it is 1
     switch = np.log(2) / 4 + np.linspace(-1e-3, 1e-3, 101)
-    x = np.concatenate([x, switch, -switch]).astype(dtype)
+    edge = TANH_32_EDGE + np.linspace(-1e-3, 1e-3, 101)
+    x = np.concatenate([x, switch, -switch, edge, -edge]).astype(dtype)
     exact = np.tanh(x.astype(np.float64))
-    assert ulps(vtanh(x), exact, dtype).max() <= 3.0
+    assert ulps(vtanh(x), exact, dtype).max() <= (3.0 if dtype == np.float64 else 6.0)
+
+
+@compiled_only
+def test_float32_tanh_is_within_six_ulps_where_its_rounding_is_worst():
+    # float32 from 1 to 9.2 in steps of 8 units: its rational function's
+    # rounding errors are largest there, as its value nears 1
+    bits = np.arange(np.float32(1.0).view(np.int32), np.float32(9.2).view(np.int32), 8)
+    x = bits.astype(np.int32).view(np.float32)
+    errors = ulps(vtanh(x), np.tanh(x.astype(np.float64)), np.float32)
+    assert errors.max() <= 6.0
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
