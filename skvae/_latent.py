@@ -16,7 +16,8 @@ draw for data row ``m``, so that the decoder sees one stacked matrix.
 
 import numpy as np
 
-from ._config import jit
+from ._config import jit, jit_inline
+from ._vector_math import exp_bounded
 
 LOG_2PI = np.log(2.0 * np.pi)
 LOG_VAR_MIN, LOG_VAR_MAX = -30.0, 20.0
@@ -27,29 +28,38 @@ def clip_log_var(log_var):
     return min(max(log_var, LOG_VAR_MIN), LOG_VAR_MAX)
 
 
+@jit_inline
+def clipped_log_var_and_std(raw):
+    """The clipped log-variance and exp(log_var / 2), in ``raw``'s precision
+    and with skvae's exp (``_vector_math``), so that a loop of them vectorizes."""
+    t = type(raw)
+    log_var = min(max(raw, t(LOG_VAR_MIN)), t(LOG_VAR_MAX))
+    return log_var, exp_bounded(t(0.5) * log_var)
+
+
 @jit
 def reparameterize(head, eps, z):
     """z = mu + exp(log_var / 2) * eps for every sample and row."""
     n_samples, n_rows, n_latent = eps.shape
-    for m in range(n_rows):
-        for j in range(n_latent):
-            mu = head[m, j]
-            std = np.exp(0.5 * clip_log_var(head[m, n_latent + j]))
-            for s in range(n_samples):
-                z[s * n_rows + m, j] = mu + std * eps[s, m, j]
+    for s in range(n_samples):
+        for m in range(n_rows):
+            mu, raw = head[m, :n_latent], head[m, n_latent:]
+            e, out = eps[s, m], z[s * n_rows + m]
+            for j in range(n_latent):
+                out[j] = mu[j] + clipped_log_var_and_std(raw[j])[1] * e[j]
 
 
 @jit
 def kl_to_standard_normal(head, kl):
     """Per row KL(N(mu, diag(exp(log_var))) || N(0, I)), in nats."""
     n_latent = head.shape[1] // 2
+    terms = np.empty(n_latent)  # a row's, apart from their sum, which would not vectorize
     for m in range(head.shape[0]):
-        total = 0.0
+        mu, raw = head[m, :n_latent], head[m, n_latent:]
         for j in range(n_latent):
-            mu = head[m, j]
-            log_var = clip_log_var(head[m, n_latent + j])
-            total += mu * mu + np.exp(log_var) - log_var - 1.0
-        kl[m] = 0.5 * total
+            log_var, std = clipped_log_var_and_std(raw[j])
+            terms[j] = np.float64(mu[j] * mu[j] + std * std - log_var) - 1.0
+        kl[m] = 0.5 * terms.sum()
 
 
 @jit
@@ -64,32 +74,43 @@ def reparameterize_backward(head, eps, grad_z, kl_weight, analytic, grad_head):
     what remains is the explicit ``-log_var / 2`` of log q, whose draw
     weights sum to ``kl_weight`` per row.
     Returns the sum over rows of the analytic KL terms (unweighted).
+
+    Each row's draws are summed first, into the row's gradient, so that the
+    loops over the latent dimensions vectorize.
     """
     n_samples, n_rows, n_latent = eps.shape
-    kl_total = 0.0
+    t = head.dtype.type
+    half, one, weight, lowest, highest = (t(0.5), t(1.0), t(kl_weight), t(LOG_VAR_MIN),
+                                          t(LOG_VAR_MAX))
+    # Loops that only read head and write a buffer of their own vectorize;
+    # with grad_head written in the same loop they would not.
+    kl_terms = np.zeros(n_latent)  # by latent dimension: a sum over j would not vectorize
+    log_vars, stds = np.empty(n_latent, dtype=t), np.empty(n_latent, dtype=t)
     for m in range(n_rows):
+        mu, raw = head[m, :n_latent], head[m, n_latent:]
+        g_mu, g_noise = grad_head[m, :n_latent], grad_head[m, n_latent:]
+        g_mu[:] = 0.0
+        g_noise[:] = 0.0
+        for s in range(n_samples):
+            g, e = grad_z[s * n_rows + m], eps[s, m]
+            for j in range(n_latent):
+                g_mu[j] += g[j]
+                g_noise[j] += g[j] * e[j]
         for j in range(n_latent):
-            mu = head[m, j]
-            raw = head[m, n_latent + j]
-            log_var = clip_log_var(raw)
-            var = np.exp(log_var)
-            g_mu = 0.0
-            g_noise = 0.0
-            for s in range(n_samples):
-                g = grad_z[s * n_rows + m, j]
-                g_mu += g
-                g_noise += g * eps[s, m, j]
-            g_log_var = 0.5 * np.sqrt(var) * g_noise
+            log_vars[j], stds[j] = clipped_log_var_and_std(raw[j])
+        for j in range(n_latent):
+            log_var, std = log_vars[j], stds[j]
+            var = std * std
+            g_log_var = half * std * g_noise[j]
             if analytic:
-                g_mu += kl_weight * mu
-                g_log_var += 0.5 * kl_weight * (var - 1.0)
+                g_mu[j] += weight * mu[j]
+                g_log_var += half * weight * (var - one)
             else:
-                g_log_var -= 0.5 * kl_weight
-            grad_head[m, j] = g_mu
-            inside = LOG_VAR_MIN < raw < LOG_VAR_MAX
-            grad_head[m, n_latent + j] = g_log_var if inside else 0.0
-            kl_total += 0.5 * (mu * mu + var - log_var - 1.0)
-    return kl_total
+                g_log_var -= half * weight
+            inside = (raw[j] > lowest) & (raw[j] < highest)
+            g_noise[j] = g_log_var if inside else t(0.0)
+            kl_terms[j] += np.float64(mu[j] * mu[j] + var - log_var) - 1.0
+    return 0.5 * kl_terms.sum()
 
 
 @jit
