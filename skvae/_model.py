@@ -91,6 +91,16 @@ class Workspace:
         self.kl = np.empty(n_rows, dtype=dtype)
         #: the input gradient the encoder's first layer does not need
         self.no_rows = np.empty((0, layout.encoder_shapes[0][0]), dtype=dtype)
+        self._layout = layout
+        self._grad, self._grad_views = None, None
+
+    def gradient_views(self, grad):
+        """``layout.views(grad)``, made once for a training run's gradient buffer
+        rather than at every minibatch (the buffer is kept, so that it cannot
+        be freed and another take its place)."""
+        if grad is not self._grad:
+            self._grad, self._grad_views = grad, self._layout.views(grad)
+        return self._grad_views
 
     def eps(self, n_draws, n_rows, n_latent):
         return self._eps[: n_draws * n_rows * n_latent].reshape(n_draws, n_rows, n_latent)

@@ -46,7 +46,7 @@ def sgvb_loss_gradient(model, x, eps, beta, l2, grad, ws, kl_estimator="analytic
     n_draws, n_rows, n_latent = eps.shape
     n_dec = n_draws * n_rows
     act, n_blocks = model.activation, ws.n_blocks
-    grad_encoder, grad_decoder = model.layout.views(grad)
+    grad_encoder, grad_decoder = ws.gradient_views(grad)
     iwae = objective == "iwae"
     analytic = kl_estimator == "analytic" and not iwae
 
