@@ -107,17 +107,12 @@ def columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor, 
 
 @jit
 def transpose_into(a, result):
-    """result[j, i] = a[i, j], in tiles that stay in the cache (a stride of a
-    power of two would otherwise evict its own lines)."""
-    tile = 16
-    n_i, n_j = a.shape
-    for i0 in range(0, n_i, tile):
-        i1 = min(i0 + tile, n_i)
-        for j0 in range(0, n_j, tile):
-            j1 = min(j0 + tile, n_j)
-            for j in range(j0, j1):
-                for i in range(i0, i1):
-                    result[j, i] = a[i, j]
+    """result[j, i] = a[i, j]: writing each row of ``result`` in turn ran two
+    to three times faster than in tiles or along ``a``'s rows at these sizes."""
+    for j in range(a.shape[1]):
+        row = result[j]
+        for i in range(a.shape[0]):
+            row[i] = a[i, j]
 
 
 @jit
@@ -211,13 +206,16 @@ def categorical_terms(v, o, g, a, n_levels, scale, want_grad, totals, top, sums)
             sums[r] += np.float64(e)
             if want_grad:
                 g[i, r] = e
+    for r in range(n):  # apart from the gathers below, so that the logs vectorize
+        share = scale / sums[r]
+        sums[r] = np.float64(top[r]) + log_positive(sums[r])  # now log sum exp
+        top[r] = t(share)  # now each row's softmax factor
     for r in range(n):
         value = v[r]
-        seen = not np.isnan(value)
-        code = a + int(value) if seen else a
-        term = np.float64(top[r]) + log_positive(sums[r]) - o[code, r]
-        totals[r] += term if seen else 0.0
-        top[r] = t(scale / sums[r]) if seen else zero  # now each row's softmax factor
+        if np.isnan(value):
+            top[r] = zero
+        else:
+            totals[r] += sums[r] - o[a + int(value), r]
     if not want_grad:
         return
     for i in range(a, a + n_levels):
