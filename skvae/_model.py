@@ -4,7 +4,7 @@ import numpy as np
 
 from ._kernels import ACTIVATIONS
 from ._likelihoods import LIKELIHOODS
-from ._network import NetworkLayout, allocate_activations
+from ._network import NetworkLayout, aligned_empty, allocate_activations
 
 
 class VAEModel:
@@ -75,16 +75,16 @@ class Workspace:
         self.n_blocks = 1
         #: data rows, and the encoder's input built from them when a table's
         #: ``n_columns`` differ from it
-        self.x = np.empty((n_rows, n_inputs if n_columns is None else n_columns), dtype=dtype)
-        self.inputs = np.empty((n_rows if n_columns is not None else 0, n_inputs), dtype=dtype)
+        self.x = aligned_empty((n_rows, n_inputs if n_columns is None else n_columns), dtype)
+        self.inputs = aligned_empty((n_rows if n_columns is not None else 0, n_inputs), dtype)
         self.enc = allocate_activations(layout.encoder_shapes, n_rows, dtype)
         self.enc_grad = allocate_activations(layout.encoder_shapes, n_rows, dtype)
         self.dec = allocate_activations(layout.decoder_shapes, n_dec, dtype)
         self.dec_grad = allocate_activations(layout.decoder_shapes, n_dec, dtype)
         self.scratch = np.empty_like(self.dec[-1])  # for the likelihood
         self._eps = np.empty(n_dec * n_latent, dtype=dtype)
-        self._z = np.empty(n_dec * n_latent, dtype=dtype)
-        self._grad_z = np.empty(n_dec * n_latent, dtype=dtype)
+        self._z = aligned_empty(n_dec * n_latent, dtype)
+        self._grad_z = aligned_empty(n_dec * n_latent, dtype)
         self.log_p = np.empty(n_dec, dtype=dtype)
         self._draw_kl = np.empty(n_dec, dtype=dtype)
         self._draw_weights = np.empty(n_dec, dtype=dtype)
