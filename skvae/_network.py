@@ -73,7 +73,7 @@ class NetworkLayout:
 
 #: Bytes every buffer a matrix product writes starts on: a cache line, and
 #: AVX-512's vector. OpenBLAS's small-matrix gemm for AVX-512 writes an output
-#: that starts elsewhere at half the speed (docs/performance.rst).
+#: that starts elsewhere more slowly (docs/performance.rst).
 ALIGNMENT = 64
 
 
