@@ -115,11 +115,15 @@ class AdamOptimizer(SGDOptimizer):
     def _arrays(self):
         return {"m": self.m, "v": self.v}
 
+    def step_size(self, t):
+        """The step size of update ``t`` (counted from 1), bias correction included."""
+        return self.learning_rate * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
+
     def step(self, theta, grad, n_blocks=1):
         self.t += 1
-        step_size = self.learning_rate * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
         run_blocks(adam_block, adam_update_threads, parameter_blocks(theta.shape[0], n_blocks),
-                   theta, grad, self.m, self.v, step_size, self.beta1, self.beta2, self.epsilon)
+                   theta, grad, self.m, self.v, self.step_size(self.t), self.beta1, self.beta2,
+                   self.epsilon)
 
 
 OPTIMIZERS = {"sgd": SGDOptimizer, "adagrad": AdagradOptimizer, "adam": AdamOptimizer}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _fused_epoch
 from ._inference import elbo_of_draws, validation_elbo
 from ._objective import sgvb_loss_gradient
 from ._progress import ProgressDisplay
@@ -206,22 +207,31 @@ def run_epoch(model, optimizer, X, rows, options, rng, ws, grad, interrupt, epoc
     total = 0.0
     batch_size, n_draws = options.batch_size, options.n_draws
     terms = options.kl_estimator, options.objective
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        idx.sort()  # in place: sequential reads from a memmap, same minibatch
-        x = ws.x[: len(idx)]
-        np.take(X, idx, axis=0, out=x, mode="clip")
-        eps = ws.eps(n_draws, len(idx), model.n_latent)
-        rng.standard_normal(out=eps.reshape(-1), dtype=eps.dtype)
-        beta = kl_weight(options.beta, options.kl_warmup_epochs,
-                         epoch - 1 + start / len(order))
-        loss, row_total = sgvb_loss_gradient(model, x, eps, beta, options.l2, grad, ws, *terms)
-        if not np.isfinite(loss):
+    starts = range(0, len(order), batch_size)
+    betas = [kl_weight(options.beta, options.kl_warmup_epochs, epoch - 1 + start / len(order))
+             for start in starts]
+    if _fused_epoch.applies(model, optimizer, options, ws):
+        # the same steps, without Python between them
+        total, x, eps = _fused_epoch.run_steps(model, optimizer, X, order, options, rng, ws,
+                                               grad, interrupt, np.array(betas))
+        if x is None:
             return np.nan
-        optimizer.step(model.theta, grad, ws.n_blocks)
-        total += row_total
-        if interrupt.raised:
-            break
+    else:
+        for start, beta in zip(starts, betas):
+            idx = order[start : start + batch_size]
+            idx.sort()  # in place: sequential reads from a memmap, same minibatch
+            x = ws.x[: len(idx)]
+            np.take(X, idx, axis=0, out=x, mode="clip")
+            eps = ws.eps(n_draws, len(idx), model.n_latent)
+            rng.standard_normal(out=eps.reshape(-1), dtype=eps.dtype)
+            loss, row_total = sgvb_loss_gradient(model, x, eps, beta, options.l2, grad, ws,
+                                                 *terms)
+            if not np.isfinite(loss):
+                return np.nan
+            optimizer.step(model.theta, grad, ws.n_blocks)
+            total += row_total
+            if interrupt.raised:
+                break
     # Each loss above was computed before its update: check the last update
     # too, on the same rows and draws. Only finiteness matters, and every
     # objective is made of the terms of this ELBO (log p(x|z) of the same

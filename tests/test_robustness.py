@@ -18,13 +18,18 @@ from sklearn.exceptions import ConvergenceWarning
 from skvae import VAETransformer
 
 INTERRUPTED_CHILD = textwrap.dedent("""
-    import warnings
+    import sys, warnings
     import numpy as np
+    import pandas as pd
     from skvae import VAETransformer
 
     X = np.random.default_rng(0).random((20000, 40))
     params = dict(hidden_layer_sizes=(32,), likelihood="bernoulli", random_state=0, tol=0.0,
                   n_iter_no_change=10**6)
+    if sys.argv[1] == "table":  # trained by the compiled steps of _fused_epoch
+        X = pd.DataFrame(X).assign(kind=np.where(X[:, 0] > 0.5, "high", "low"))
+        X.columns = X.columns.astype(str)
+        del params["likelihood"]
     vae = VAETransformer(max_iter=100000, verbose=2, **params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -40,10 +45,11 @@ INTERRUPTED_CHILD = textwrap.dedent("""
 """)
 
 
-def test_ctrl_c_keeps_the_last_complete_epoch_and_warm_start_continues(tmp_path):
+@pytest.mark.parametrize("data", ["array", "table"])
+def test_ctrl_c_keeps_the_last_complete_epoch_and_warm_start_continues(tmp_path, data):
     script = tmp_path / "child.py"
     script.write_text(INTERRUPTED_CHILD)
-    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, str(script), data], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     epochs_seen = 0
     for line in child.stdout:
