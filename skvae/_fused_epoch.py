@@ -3,7 +3,7 @@
 :func:`~skvae._training.run_epoch` takes a minibatch, builds its noise,
 calls :func:`~skvae._objective.sgvb_loss_gradient` and the optimizer, from
 Python, kernel by kernel. On a table's small network the Python between the
-kernels costs as much as a fifth of a step (docs/performance.rst). For the
+kernels is a large share of a step (docs/performance.rst). For the
 common case, a table (:class:`~._likelihoods.columns.ColumnLikelihood`)
 trained on the ELBO with the analytic KL by Adam, on one thread, with
 products small enough that BLAS runs them on one thread too,
@@ -12,9 +12,8 @@ order inside :func:`table_elbo_adam_steps`: the same parameters come out,
 bit for bit, and the same random draws are used (the noise of a run of steps
 is drawn in one call, which gives the numbers of one call per step).
 
-The steps run in runs of at most :data:`STEPS_PER_CALL`, so that Ctrl-C
-(which Python sees only between calls) still stops training within
-milliseconds.
+A call runs at most :data:`STEPS_PER_CALL` steps, so that Ctrl-C (which
+Python sees only between calls) still stops training within milliseconds.
 """
 
 import math
@@ -70,6 +69,8 @@ def run_steps(model, optimizer, X, order, options, rng, ws, grad, interrupt, bet
     columns = (c.kinds, c.first, c.second, c.n_levels, c.log_scale, math.log(model.min_variance),
                c.input_at, c.indicator_at, c.fill)
     n_weights = model.layout.n_weights
+    most_rows = batch_size * n_draws
+    z, grad_z = ws.z(most_rows, n_latent), ws.grad_z(most_rows, n_latent)
     hold_blas_for(0)
     total = 0.0
     n_steps = -(-len(order) // batch_size)
@@ -85,7 +86,7 @@ def run_steps(model, optimizer, X, order, options, rng, ws, grad, interrupt, bet
             X, order[first_row:last_row], batch_size, n_draws, noise, betas[step:stop],
             options.l2, n_weights, model.theta, grad, optimizer.m, optimizer.v, step_sizes,
             optimizer.beta1, optimizer.beta2, optimizer.epsilon, model.activation, *layers,
-            ws.x, ws.inputs, *buffers, ws._z, ws._grad_z, ws.log_p, ws.no_rows, *columns)
+            ws.x, ws.inputs, *buffers, z, grad_z, ws.log_p, ws.no_rows, *columns)
         optimizer.t += done
         if done < stop - step:
             return np.nan, None, None
@@ -140,7 +141,7 @@ def table_elbo_adam_steps(X, order, batch_size, n_draws, noise, betas, l2, n_wei
     Returns ``(steps done, sum of the per-row objectives)``; the steps stop
     before the update of the first minibatch whose loss is not finite.
     """
-    n_latent = enc_w[len(enc_w) - 1].shape[1] // 2
+    n_latent = z_buffer.shape[1]
     total = 0.0
     used = 0  # noise used so far
     n_steps = step_sizes.shape[0]
@@ -158,13 +159,13 @@ def table_elbo_adam_steps(X, order, batch_size, n_draws, noise, betas, l2, n_wei
         inputs = inputs_buffer[:n_rows]
         build_inputs(x, kinds, n_levels, input_at, indicator_at, fill, inputs)
         head = forward_stack(enc_w, enc_b, activation, inputs, enc)
-        z = z_buffer[: n_dec * n_latent].reshape(n_dec, n_latent)
+        z = z_buffer[:n_dec]
         reparameterize(head, eps, z)
         out = forward_stack(dec_w, dec_b, activation, z, dec)
         grad_out, row_nll = dec_grad[len(dec_grad) - 1][:n_dec], log_p[:n_dec]
         columns_block(x, out, kinds, first, second, n_levels, log_scale, log_floor,
                       1.0 / n_dec, grad_out, row_nll, 0, 1)
-        grad_z = grad_z_buffer[: n_dec * n_latent].reshape(n_dec, n_latent)
+        grad_z = grad_z_buffer[:n_dec]
         backward_stack(dec_w, gdec_w, gdec_b, activation, z, dec, dec_grad, grad_out, grad_z)
         grad_head = enc_grad[len(enc_grad) - 1][:n_rows]
         kl = reparameterize_backward(head, eps, grad_z, beta / n_rows, True, grad_head)
