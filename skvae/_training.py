@@ -3,7 +3,9 @@
 :class:`Trainer` runs epochs until convergence, divergence, Ctrl-C or the
 epoch budget. :func:`run_epoch` makes one shuffled pass over the training
 rows; they are selected by index and gathered into a preallocated buffer,
-so the data itself (possibly a memmap) is never copied.
+so the data itself (possibly a memmap) is never copied. A table's steps
+run inside one compiled call where ``_fused_epoch`` applies; the Python
+loop here is what those steps repeat, kernel for kernel.
 :class:`ConvergenceMonitor` is the stopping rule of scikit-learn's MLP: stop
 once the monitored value has not improved by ``tol`` for
 ``n_iter_no_change`` consecutive epochs.
