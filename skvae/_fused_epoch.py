@@ -21,9 +21,10 @@ import math
 import numpy as np
 
 from ._config import jit
-from ._kernels import IDENTITY, add_weight_decay, dense_backward, dense_forward
+from ._kernels import add_weight_decay
 from ._latent import reparameterize, reparameterize_backward
 from ._likelihoods.columns import build_inputs, columns_block
+from ._network import backward_stack, forward_stack
 from ._optimizers import AdamOptimizer, adam_block
 from ._threads import MIN_WORK_PER_THREAD, hold_blas_for, parameter_blocks, row_blocks
 
@@ -102,32 +103,6 @@ def run_steps(model, optimizer, X, order, options, rng, ws, grad, interrupt, bet
 
 
 @jit
-def forward_stack(weights, biases, activation, x, buffers):
-    """:func:`~skvae._network.forward` on one thread, with its layers as tuples."""
-    a = x
-    last = len(weights) - 1
-    for k in range(len(weights)):
-        out = buffers[k][: x.shape[0]]
-        dense_forward(a, weights[k], biases[k], activation if k < last else IDENTITY, out)
-        a = out
-    return a
-
-
-@jit
-def backward_stack(weights, grad_weights, grad_biases, activation, x, buffers, grad_buffers,
-                   grad_out, grad_x):
-    """:func:`~skvae._network.backward` on one thread, with its layers as tuples."""
-    n_rows = x.shape[0]
-    g = grad_out
-    for k in range(len(weights) - 1, -1, -1):
-        a_in = x if k == 0 else buffers[k - 1][:n_rows]
-        g_in = grad_x if k == 0 else grad_buffers[k - 1][:n_rows]
-        dense_backward(a_in, weights[k], g, grad_weights[k], grad_biases[k], g_in,
-                       IDENTITY if k == 0 else activation)
-        g = g_in
-
-
-@jit
 def table_elbo_adam_steps(X, order, batch_size, n_draws, noise, betas, l2, n_weights, theta,
                           grad, m, v, step_sizes, beta1, beta2, epsilon, activation,
                           enc_w, enc_b, dec_w, dec_b, genc_w, genc_b, gdec_w, gdec_b,
@@ -146,7 +121,8 @@ def table_elbo_adam_steps(X, order, batch_size, n_draws, noise, betas, l2, n_wei
     used = 0  # noise used so far
     n_steps = step_sizes.shape[0]
     for s in range(n_steps):
-        idx = np.sort(order[s * batch_size : (s + 1) * batch_size])
+        idx = order[s * batch_size : (s + 1) * batch_size]
+        idx.sort()  # in place, as run_epoch's loop does
         n_rows = idx.shape[0]
         n_dec = n_draws * n_rows
         x = x_buffer[:n_rows]

@@ -5,6 +5,10 @@ weight matrix (encoder layers, then decoder layers), then every bias. Layers
 are views into it, so an optimizer updates the whole network in one pass and
 the L2 penalty touches the prefix ``theta[:n_weights]`` only.
 
+:func:`forward_stack` and :func:`backward_stack` are the two passes compiled,
+for callers that are compiled themselves (``_fused_epoch``): the same
+kernels in the same order, on one thread.
+
 The encoder maps ``n_features -> hidden... -> 2 * n_latent`` (``[mu | log_var]``);
 the decoder mirrors it: ``n_latent -> reversed(hidden)... -> n_outputs``. Hidden layers use the chosen activation, the two output layers
 are linear.
@@ -14,7 +18,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from ._kernels import IDENTITY, dense_gradients, dense_layer
+from ._config import jit
+from ._kernels import IDENTITY, dense_backward, dense_forward, dense_gradients, dense_layer
 
 
 class NetworkLayout:
@@ -130,4 +135,30 @@ def backward(layers, grads, activation, x, buffers, grad_buffers, grad_out, grad
         in_activation = IDENTITY if k == 0 else activation
         dense_gradients(a_in, weights[k], g, grad_weights[k], grad_biases[k], g_in,
                         in_activation, n_blocks)
+        g = g_in
+
+
+@jit
+def forward_stack(weights, biases, activation, x, buffers):
+    """:func:`forward` on one thread, compiled, with its layers as tuples."""
+    a = x
+    last = len(weights) - 1
+    for k in range(len(weights)):
+        out = buffers[k][: x.shape[0]]
+        dense_forward(a, weights[k], biases[k], activation if k < last else IDENTITY, out)
+        a = out
+    return a
+
+
+@jit
+def backward_stack(weights, grad_weights, grad_biases, activation, x, buffers, grad_buffers,
+                   grad_out, grad_x):
+    """:func:`backward` on one thread, compiled, with its layers as tuples."""
+    n_rows = x.shape[0]
+    g = grad_out
+    for k in range(len(weights) - 1, -1, -1):
+        a_in = x if k == 0 else buffers[k - 1][:n_rows]
+        g_in = grad_x if k == 0 else grad_buffers[k - 1][:n_rows]
+        dense_backward(a_in, weights[k], g, grad_weights[k], grad_biases[k], g_in,
+                       IDENTITY if k == 0 else activation)
         g = g_in

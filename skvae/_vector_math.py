@@ -314,9 +314,9 @@ TANH_32_Q = (1.0, 0.46416478324219523, 0.024491356318086684, 0.00025447418062061
 def _tanh(x):
     if x not in _CONSTANTS:
         return None
-    two = _CONSTANTS[x].two
     if x == types.float32:
         return _rational_tanh_32()
+    two = _CONSTANTS[x].two
 
     def impl(x):
         # tanh|x| = (1 - e) / (1 + e) with e = exp(-2|x|), written with
